@@ -1,0 +1,101 @@
+import type Keyv from 'keyv';
+import type { Logger } from '../log/logger.ts';
+import type { HelpdeskPort, HelpdeskUser } from './ports.ts';
+
+export type LookupResult =
+  | { kind: 'known'; userId: number; name: string; cached: boolean }
+  | { kind: 'unknown'; reason: 'not found' | 'ambiguous' | 'failed'; cached: boolean };
+
+interface CacheEntry {
+  userId?: number;
+  name?: string;
+  /** Set for cached negative results. */
+  none?: 'not found' | 'ambiguous';
+}
+
+export interface CallerLookupOptions {
+  helpdesk: HelpdeskPort;
+  cache: Keyv<CacheEntry>;
+  positiveTtlMs: number;
+  negativeTtlMs: number;
+  logger: Logger;
+}
+
+/**
+ * Number → Zendesk user, cached. One search per number at a time: calls from the same number
+ * share the search in flight (single-flight), so a burst costs one request.
+ */
+export class CallerLookup {
+  readonly #options: CallerLookupOptions;
+  readonly #inFlight = new Map<string, Promise<LookupResult>>();
+  readonly #log: Logger;
+
+  constructor(options: CallerLookupOptions) {
+    this.#options = options;
+    this.#log = options.logger.child('calls');
+  }
+
+  lookup(e164: string, callId: string): Promise<LookupResult> {
+    const running = this.#inFlight.get(e164);
+    if (running) return running;
+    const search = this.#lookup(e164, callId).finally(() => this.#inFlight.delete(e164));
+    this.#inFlight.set(e164, search);
+    return search;
+  }
+
+  /** A user the bridge created or learned (backfill): searchable at once, whatever Zendesk's index lag. */
+  async remember(e164: string, user: Pick<HelpdeskUser, 'id' | 'name'>): Promise<void> {
+    await this.#options.cache.set(
+      key(e164),
+      { userId: user.id, name: user.name },
+      this.#options.positiveTtlMs,
+    );
+  }
+
+  async #lookup(e164: string, callId: string): Promise<LookupResult> {
+    const cached = await this.#readCache(e164);
+    if (cached) return cached;
+    let users: HelpdeskUser[];
+    try {
+      users = await this.#options.helpdesk.findUsersByPhone(e164);
+    } catch (error) {
+      // Not cached: the next call from this number searches again.
+      this.#log.warn('caller lookup failed; caller treated as unknown', { callId, err: error });
+      return { kind: 'unknown', reason: 'failed', cached: false };
+    }
+    const endUsers = users.filter((u) => u.role === 'end-user');
+    if (endUsers.length === 1) {
+      const user = endUsers[0]!;
+      await this.remember(e164, user);
+      return { kind: 'known', userId: user.id, name: user.name, cached: false };
+    }
+    const none = endUsers.length === 0 ? 'not found' : 'ambiguous';
+    if (none === 'ambiguous') {
+      this.#log.warn('several Zendesk users have this number; caller treated as unknown', {
+        callId,
+        userIds: endUsers.map((u) => u.id),
+      });
+    }
+    await this.#options.cache.set(key(e164), { none }, this.#options.negativeTtlMs);
+    return { kind: 'unknown', reason: none, cached: false };
+  }
+
+  async #readCache(e164: string): Promise<LookupResult | undefined> {
+    let entry: CacheEntry | undefined;
+    try {
+      entry = await this.#options.cache.get(key(e164));
+    } catch (error) {
+      this.#log.warn('caller cache unreadable; searching Zendesk', { err: error });
+      return undefined;
+    }
+    if (!entry) return undefined;
+    if (entry.userId !== undefined) {
+      return { kind: 'known', userId: entry.userId, name: entry.name ?? '', cached: true };
+    }
+    return { kind: 'unknown', reason: entry.none ?? 'not found', cached: true };
+  }
+}
+
+function key(e164: string): string {
+  return `caller:${e164}`;
+}

@@ -1,0 +1,218 @@
+import { searchDigits } from '../calls/caller-number.ts';
+import type {
+  CreatedTicket,
+  HelpdeskPort,
+  HelpdeskUser,
+  NewCallTicket,
+  TicketAfterCall,
+} from '../calls/ports.ts';
+import type { Logger } from '../log/logger.ts';
+import { ZendeskApiError } from './errors.ts';
+import { field, hasId, isArray, isObject } from './read-body.ts';
+import { toUser } from './to-user.ts';
+import type { WireIdentity, WireTicket, WireUser } from './wire-types.ts';
+import type { ZendeskHttp } from './zendesk-http.ts';
+
+export interface ZendeskHelpdeskOptions {
+  http: ZendeskHttp;
+  /** The account has Talk Partner Edition: create and pop in one request. */
+  talkPartnerEdition: boolean;
+  logger: Logger;
+}
+
+/** Via id of an inbound phone call (Talk Partner Edition). */
+const VIA_INBOUND_CALL = 45;
+/** A pop is only worth retrying while the agent is still likely on the call. */
+const POP_RETRIES = 2;
+
+/** HelpdeskPort over Zendesk's REST API: the only place that knows these URLs and bodies. */
+export class ZendeskHelpdesk implements HelpdeskPort {
+  readonly #http: ZendeskHttp;
+  readonly #tpe: boolean;
+  readonly #log: Logger;
+
+  constructor(options: ZendeskHelpdeskOptions) {
+    this.#http = options.http;
+    this.#tpe = options.talkPartnerEdition;
+    this.#log = options.logger.child('zendesk');
+  }
+
+  async findUsersByPhone(e164: string): Promise<HelpdeskUser[]> {
+    const endpoint = 'GET /api/v2/search';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'lookup',
+      method: 'GET',
+      path: '/api/v2/search.json',
+      endpoint,
+      // Digits only behind a leading `*`: matches every stored format; a literal `+` finds nothing.
+      searchParams: { query: `role:end-user phone:*${searchDigits(e164)}` },
+      retries: 1,
+    });
+    return field(body, 'results', endpoint, isArray)
+      .filter(
+        (r): r is WireUser & { result_type: string } =>
+          hasId(r) && (r as { result_type?: unknown }).result_type === 'user',
+      )
+      .map(toUser);
+  }
+
+  async openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
+    if (this.#tpe) return this.#createVoiceTicket(ticket);
+    const id = await this.#createTicket(ticket);
+    const popped = ticket.popToAgentId !== undefined && (await this.#display(ticket.popToAgentId, id));
+    return { id, popped };
+  }
+
+  async createEndUser(user: { name: string; phone: string }): Promise<HelpdeskUser> {
+    const endpoint = 'POST /api/v2/users';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'pop',
+      method: 'POST',
+      path: '/api/v2/users.json',
+      endpoint,
+      json: { user: { name: user.name, phone: user.phone, role: 'end-user' } },
+    });
+    return toUser(field(body, 'user', endpoint, hasId<WireUser>));
+  }
+
+  async addPrivateComment(ticketId: number, text: string): Promise<TicketAfterCall> {
+    const endpoint = 'PUT /api/v2/tickets/{id}';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'background',
+      method: 'PUT',
+      path: `/api/v2/tickets/${ticketId}.json`,
+      endpoint,
+      json: { ticket: { comment: { body: text, public: false } } },
+    });
+    const ticket = field(body, 'ticket', endpoint, hasId<WireTicket>);
+    return { id: ticket.id, requesterId: ticket.requester_id };
+  }
+
+  async getUser(userId: number): Promise<HelpdeskUser & { phones: string[] }> {
+    const endpoint = 'GET /api/v2/users/{id}';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'background',
+      method: 'GET',
+      path: `/api/v2/users/${userId}.json`,
+      endpoint,
+      retries: 2,
+    });
+    const user = toUser(field(body, 'user', endpoint, hasId<WireUser>));
+    return { ...user, phones: await this.#phones(userId) };
+  }
+
+  async addPhoneIdentity(userId: number, e164: string): Promise<void> {
+    try {
+      await this.#http.request<unknown>({
+        lane: 'background',
+        method: 'POST',
+        path: `/api/v2/users/${userId}/identities.json`,
+        endpoint: 'POST /api/v2/users/{id}/identities',
+        json: { identity: { type: 'phone_number', value: e164 } },
+      });
+    } catch (error) {
+      // Someone (or an earlier try) added it meanwhile: the goal is reached.
+      if (
+        error instanceof ZendeskApiError &&
+        error.status === 422 &&
+        JSON.stringify(error.details).includes('DuplicateValue')
+      )
+        return;
+      throw error;
+    }
+  }
+
+  async #phones(userId: number): Promise<string[]> {
+    const endpoint = 'GET /api/v2/users/{id}/identities';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'background',
+      method: 'GET',
+      path: `/api/v2/users/${userId}/identities.json`,
+      endpoint,
+      retries: 2,
+    });
+    return field(body, 'identities', endpoint, isArray)
+      .filter(
+        (i): i is WireIdentity => isObject(i) && i.type === 'phone_number' && typeof i.value === 'string',
+      )
+      .map((i) => i.value);
+  }
+
+  async #createVoiceTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
+    const endpoint = 'POST /api/v2/channels/voice/tickets';
+    const request = (displayTo: number | undefined) =>
+      this.#http.request<unknown>({
+        lane: 'pop',
+        method: 'POST',
+        path: '/api/v2/channels/voice/tickets.json',
+        endpoint,
+        idempotencyKey: displayTo === undefined ? `${ticket.idempotencyKey}-nopop` : ticket.idempotencyKey,
+        json: {
+          ticket: { ...ticketFields(ticket), via_id: VIA_INBOUND_CALL },
+          ...(displayTo ? { display_to_agent: displayTo } : {}),
+        },
+        retries: POP_RETRIES,
+      });
+    try {
+      const { body } = await request(ticket.popToAgentId);
+      return {
+        id: field(body, 'ticket', endpoint, hasId<WireTicket>).id,
+        popped: ticket.popToAgentId !== undefined,
+      };
+    } catch (error) {
+      // 422 on display_to_agent is checked before the ticket is made: create it without the pop.
+      if (!(error instanceof ZendeskApiError && error.status === 422 && ticket.popToAgentId !== undefined))
+        throw error;
+      this.#log.warn('Zendesk refused to pop the ticket for this agent; creating it without the pop', {
+        callId: ticket.callId,
+        agentId: ticket.popToAgentId,
+        err: error.message,
+      });
+      const { body } = await request(undefined);
+      return { id: field(body, 'ticket', endpoint, hasId<WireTicket>).id, popped: false };
+    }
+  }
+
+  async #createTicket(ticket: NewCallTicket): Promise<number> {
+    const endpoint = 'POST /api/v2/tickets';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'pop',
+      method: 'POST',
+      path: '/api/v2/tickets.json',
+      endpoint,
+      idempotencyKey: ticket.idempotencyKey,
+      json: { ticket: ticketFields(ticket) },
+      retries: POP_RETRIES,
+    });
+    return field(body, 'ticket', endpoint, hasId<WireTicket>).id;
+  }
+
+  async #display(agentId: number, ticketId: number): Promise<boolean> {
+    try {
+      await this.#http.request<unknown>({
+        lane: 'pop',
+        method: 'POST',
+        path: `/api/v2/channels/voice/agents/${agentId}/tickets/${ticketId}/display.json`,
+        endpoint: 'POST /api/v2/channels/voice/agents/{agent_id}/tickets/{ticket_id}/display',
+        retries: 1,
+      });
+      return true;
+    } catch (error) {
+      this.#log.warn('ticket created but not opened on the agent screen', { agentId, ticketId, err: error });
+      return false;
+    }
+  }
+}
+
+function ticketFields(ticket: NewCallTicket): Record<string, unknown> {
+  return {
+    subject: ticket.subject,
+    comment: { body: ticket.comment, public: false },
+    requester_id: ticket.requesterId,
+    submitter_id: ticket.assigneeId ?? ticket.requesterId,
+    ...(ticket.assigneeId === undefined ? {} : { assignee_id: ticket.assigneeId }),
+    ...(ticket.groupId === undefined ? {} : { group_id: ticket.groupId }),
+    tags: ticket.tags,
+    external_id: `cti-bridge:${ticket.callId}`,
+  };
+}

@@ -1,0 +1,221 @@
+import got, { type Got, type Response } from 'got';
+import type { Logger } from '../log/logger.ts';
+import type { ZendeskAuth } from './auth.ts';
+import { isRetryableStatus, ZendeskApiError } from './errors.ts';
+import { type RateClock, RateGate, realClock } from './rate-gate.ts';
+import { type Lane, RequestLanes } from './request-lanes.ts';
+
+export interface ZendeskRequest {
+  lane: Lane;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below the base URL, e.g. `/api/v2/users/7`. */
+  path: string;
+  /** Template for logs and counters, e.g. `PUT /api/v2/users/{id}`. */
+  endpoint: string;
+  searchParams?: Record<string, string | string[]>;
+  json?: unknown;
+  body?: Buffer;
+  contentType?: string;
+  idempotencyKey?: string;
+  /** Further tries on retryable failures. Only for requests that are safe to repeat. */
+  retries?: number;
+  timeoutMs?: number;
+}
+
+export interface ZendeskResponse<T> {
+  status: number;
+  body: T;
+  header(name: string): string | undefined;
+}
+
+export interface ZendeskHttpOptions {
+  baseUrl: string;
+  auth: ZendeskAuth;
+  logger: Logger;
+  lanes?: RequestLanes;
+  gate?: RateGate;
+  clock?: RateClock;
+  timeoutMs?: number;
+  /** Counts every request that went on the wire, by endpoint template (benchmarks, tests). */
+  onRequest?: (endpoint: string, lane: Lane) => void;
+}
+
+const MAX_ERROR_TEXT = 200;
+const MAX_BACKOFF_MS = 30_000;
+
+/** The one HTTP path to Zendesk: lanes, rate gate, auth renewal, retries, readable errors. */
+export class ZendeskHttp {
+  readonly #got: Got;
+  readonly #options: ZendeskHttpOptions;
+  readonly #lanes: RequestLanes;
+  readonly #gate: RateGate;
+  readonly #clock: RateClock;
+  readonly #log: Logger;
+
+  constructor(options: ZendeskHttpOptions) {
+    this.#options = options;
+    this.#lanes = options.lanes ?? new RequestLanes();
+    this.#clock = options.clock ?? realClock;
+    this.#gate = options.gate ?? new RateGate(this.#clock);
+    this.#log = options.logger.child('zendesk');
+    this.#got = got.extend({
+      prefixUrl: options.baseUrl,
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      responseType: 'text',
+      headers: { accept: 'application/json', 'user-agent': 'cti-bridge' },
+    });
+  }
+
+  get lanes(): RequestLanes {
+    return this.#lanes;
+  }
+
+  get rate(): RateGate {
+    return this.#gate;
+  }
+
+  request<T>(request: ZendeskRequest): Promise<ZendeskResponse<T>> {
+    return this.#lanes.run(request.lane, () => this.#withRetries<T>(request));
+  }
+
+  async #withRetries<T>(request: ZendeskRequest): Promise<ZendeskResponse<T>> {
+    const tries = 1 + (request.retries ?? 0);
+    let renewed = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once<T>(request);
+      } catch (error) {
+        if (!(error instanceof ZendeskApiError)) throw error;
+        if (error.status === 401 && !renewed) {
+          renewed = true;
+          if (await this.#options.auth.renew()) {
+            this.#log.info('Zendesk credentials renewed after 401', { endpoint: request.endpoint });
+            attempt--;
+            continue;
+          }
+        }
+        if (!error.retryable || attempt >= tries) throw error;
+        const waitMs = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (attempt - 1));
+        this.#log.warn('Zendesk request failed; retrying', {
+          endpoint: request.endpoint,
+          attempt,
+          of: tries,
+          inMs: waitMs,
+          err: error.message,
+        });
+        await this.#clock.sleep(waitMs);
+      }
+    }
+  }
+
+  async #once<T>(request: ZendeskRequest): Promise<ZendeskResponse<T>> {
+    await this.#gate.acquire(request.lane);
+    this.#options.onRequest?.(request.endpoint, request.lane);
+    const headers: Record<string, string> = { authorization: this.#options.auth.header() };
+    if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    if (request.contentType) headers['content-type'] = request.contentType;
+    let response: Response<string>;
+    try {
+      response = await this.#got(request.path.replace(/^\//, ''), {
+        method: request.method,
+        headers,
+        ...(request.searchParams ? { searchParams: toSearchParams(request.searchParams) } : {}),
+        ...(request.json !== undefined ? { json: request.json } : {}),
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        timeout: { request: request.timeoutMs ?? this.#options.timeoutMs ?? 15_000 },
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'ERR_NETWORK';
+      throw new ZendeskApiError({
+        endpoint: request.endpoint,
+        code,
+        description: code === 'ETIMEDOUT' ? 'no answer in time' : (error as Error).message,
+        retryable: true,
+        cause: error,
+      });
+    }
+    const header = (name: string) => headerValue(response.headers[name]);
+    this.#gate.observe(response.statusCode, header);
+    const body = parseBody(response, request.endpoint);
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return { status: response.statusCode, body: body as T, header };
+    }
+    throw errorFrom(response.statusCode, body, request.endpoint, header('retry-after'));
+  }
+}
+
+function toSearchParams(params: Record<string, string | string[]>): URLSearchParams {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    for (const item of Array.isArray(value) ? value : [value]) search.append(key, item);
+  }
+  return search;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** JSON when Zendesk says so and it parses; otherwise the text, so errors can quote it. */
+function parseBody(response: Response<string>, endpoint: string): unknown {
+  const text = response.body ?? '';
+  if (text === '') return null;
+  const type = String(response.headers['content-type'] ?? '');
+  const looksJson = type.includes('json') || /^\s*[{[]/.test(text);
+  if (!looksJson) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      throw new ZendeskApiError({
+        endpoint,
+        status: response.statusCode,
+        code: 'InvalidJson',
+        description: `the answer is not valid JSON: ${clip(text)}`,
+        retryable: true,
+      });
+    }
+    return text;
+  }
+}
+
+function errorFrom(
+  status: number,
+  body: unknown,
+  endpoint: string,
+  retryAfter: string | undefined,
+): ZendeskApiError {
+  let code = `HTTP${status}`;
+  let description = '';
+  let details: unknown;
+  if (body && typeof body === 'object') {
+    const b = body as { error?: unknown; description?: unknown; details?: unknown };
+    if (typeof b.error === 'string') code = b.error;
+    else if (b.error && typeof b.error === 'object') {
+      const e = b.error as { title?: unknown; message?: unknown };
+      code = String(e.title ?? code);
+      description = String(e.message ?? '');
+    }
+    if (typeof b.description === 'string') description = b.description;
+    details = b.details;
+  } else if (typeof body === 'string') {
+    description = /<html/i.test(body) ? 'an HTML error page instead of JSON' : clip(body);
+  }
+  if (status === 429) description = `rate limited; retry after ${retryAfter ?? '?'} s`;
+  if (details) description = `${description} ${JSON.stringify(details)}`.trim();
+  return new ZendeskApiError({
+    endpoint,
+    status,
+    code,
+    description: description || 'no description',
+    retryable: isRetryableStatus(status),
+    details,
+  });
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_ERROR_TEXT ? `${flat.slice(0, MAX_ERROR_TEXT)}…` : flat;
+}
