@@ -5,7 +5,7 @@ import { search, searchUsers } from './handlers/search.ts';
 import { displayTicket, displayUser, postVoiceTicket } from './handlers/talk.ts';
 import { listComments, listTickets, postTicket, putTicket, showTicket } from './handlers/tickets.ts';
 import { downloadAttachment, postUpload, showAttachment } from './handlers/uploads.ts';
-import { listUsers, postUser, putUser, showUser } from './handlers/users.ts';
+import { listUsers, postUser, putUser, showMe, showUser } from './handlers/users.ts';
 import { type Route, Router } from './router.ts';
 import type { Handler } from './world.ts';
 
@@ -18,6 +18,7 @@ export function zendeskRouter(): Router<Handler> {
     { method: 'GET', pattern: '/attachments/token/{token}', handler: downloadAttachment, public: true },
 
     { method: 'GET', pattern: '/api/v2/users/search', handler: searchUsers },
+    { method: 'GET', pattern: '/api/v2/users/me', handler: showMe },
     { method: 'GET', pattern: '/api/v2/users', handler: listUsers },
     { method: 'POST', pattern: '/api/v2/users', handler: postUser },
     { method: 'GET', pattern: '/api/v2/users/{id}', handler: showUser },

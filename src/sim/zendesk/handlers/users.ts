@@ -21,6 +21,9 @@ export const showUser: Handler = (ctx) => {
   return user ? json(200, { user: userJson(user, ctx.world.baseUrl()) }) : notFound();
 };
 
+/** `GET /users/me`: the user the credentials belong to (a cheap credentials check). */
+export const showMe: Handler = (ctx) => json(200, { user: userJson(ctx.user!, ctx.world.baseUrl()) });
+
 export const postUser: Handler = (ctx) => {
   const input = objectAt(ctx.body, 'user');
   if (!input) return missing('user');
