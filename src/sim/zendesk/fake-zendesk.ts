@@ -1,18 +1,18 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Logger, silentLogger } from '../../log/logger.ts';
 import { type CredentialsConfig, DEFAULT_CREDENTIALS, TokenStore } from './auth.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { dispatch, type Gate } from './dispatch.ts';
-import { FaultController, type ResolvedFault } from './faults.ts';
-import { parseBody, readBody } from './http-body.ts';
+import { Connections } from './connections.ts';
+import type { Gate } from './dispatch.ts';
+import { FaultController } from './faults.ts';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { GroupRecord, Pop, UserRecord } from './records.ts';
-import { badRequest, json } from './reply.ts';
-import { queryObject, type RecordedRequest, RequestLog, redactBody, redactHeaders } from './request-log.ts';
-import { writeFaultBody, writeReply } from './respond.ts';
-import { unmatchedEndpoint } from './router.ts';
+import { json } from './reply.ts';
+import { type RecordedRequest, RequestLog } from './request-log.ts';
+import { requestPipeline } from './request-pipeline.ts';
+import { writeReply } from './respond.ts';
 import { zendeskRouter } from './routes.ts';
 import { SearchIndex } from './search-index.ts';
 import {
@@ -27,9 +27,6 @@ import {
 import { ZendeskState, type ZendeskStateView } from './state.ts';
 import { indexedUser } from './user-writer.ts';
 import type { World } from './world.ts';
-
-/** JSON bodies beyond this are refused; uploads have their own limit. */
-const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 export interface FakeZendeskOptions {
   /** 0 (any free port) by default. The server listens on 127.0.0.1 only. */
@@ -116,88 +113,16 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
 
   const faults = new FaultController({ clock, latencyMs: options.latencyMs ?? 0 });
   const log = new RequestLog();
-  const router = zendeskRouter();
-  const sockets = new Set<Socket>();
-  const waits = new Set<{ timer: NodeJS.Timeout; resolve: (go: boolean) => void }>();
-  let closing = false;
-
-  /** Resolves true after `ms`, or false at once if the server closes meanwhile. */
-  const wait = (ms: number): Promise<boolean> => {
-    if (ms <= 0) return Promise.resolve(!closing);
-    return new Promise((resolve) => {
-      const entry = { timer: setTimeout(() => waits.delete(entry) && resolve(!closing), ms), resolve };
-      waits.add(entry);
-    });
-  };
-
-  const applyFault = async (
-    fault: ResolvedFault,
-    req: IncomingMessage,
-    res: ServerResponse,
-    entry: RecordedRequest,
-  ) => {
-    entry.fault = fault.kind === 'status' ? String(fault.status) : fault.kind;
-    if (fault.kind === 'timeout') {
-      entry.outcome = 'timeout';
-      return; // held until close() destroys the socket
-    }
-    if (fault.kind === 'drop') {
-      entry.outcome = 'dropped';
-      req.socket.destroy();
-      return;
-    }
-    entry.status = fault.status;
-    entry.outcome = 'answered';
-    await writeFaultBody(res, fault);
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', baseUrl);
-    const match = router.match(method, url.pathname);
-    const endpoint = match?.endpoint ?? unmatchedEndpoint(method);
-    const body = await readBody(req, match?.route.rawBody ? world.maxUploadBytes : MAX_JSON_BYTES);
-    const parsed = match?.route.rawBody
-      ? { ok: true as const, value: undefined }
-      : parseBody(body.raw, req.headers['content-type']);
-    const entry = log.add({
-      at: clock.now(),
-      method,
-      path: url.pathname,
-      query: queryObject(url.searchParams),
-      headers: redactHeaders(req.headers),
-      body: parsed.ok ? redactBody(parsed.value) : undefined,
-      bodyBytes: body.bytes,
-      endpoint,
-    });
-    if (!(await wait(faults.latencyFor(endpoint)))) return;
-    const fault = faults.pick(endpoint);
-    if (fault && !fault.after) return applyFault(fault, req, res, entry);
-
-    const reply = !parsed.ok
-      ? badRequest('InvalidJSON', parsed.reason)
-      : body.tooLarge && !match?.route.rawBody
-        ? json(413, { error: 'RequestTooLarge', description: 'The request body is too large' })
-        : dispatch(
-            match,
-            {
-              world,
-              query: url.searchParams,
-              body: parsed.value,
-              raw: body.raw,
-              bodyTooLarge: body.tooLarge,
-              bodyBytes: body.bytes,
-              headers: req.headers,
-              selfUrl: `${baseUrl}${url.pathname}`,
-            },
-            gate,
-          );
-    if (fault) return applyFault(fault, req, res, entry);
-    entry.status = reply.status;
-    entry.outcome = 'answered';
-    writeReply(res, reply);
-    logger.debug(() => `${method} ${url.pathname} → ${reply.status}`);
-  };
+  const connections = new Connections();
+  const handle = requestPipeline({
+    world,
+    gate,
+    router: zendeskRouter(),
+    faults,
+    log,
+    logger,
+    wait: (ms) => connections.wait(ms),
+  });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -207,10 +132,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       else res.destroy();
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  connections.track(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -234,17 +156,6 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     },
     addGroup: (group) => addGroup(state, group),
     setRateLimitPerMinute: (limit) => gate.limiter.setLimit(limit),
-    close: async () => {
-      if (closing) return;
-      closing = true;
-      for (const entry of waits) {
-        clearTimeout(entry.timer);
-        entry.resolve(false);
-      }
-      waits.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close: () => connections.close(server),
   };
 }
