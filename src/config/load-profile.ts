@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { redactString, SecretRegistry } from '../log/redact.ts';
+import { formatProblem } from './format-problem.ts';
+import { profileWarnings } from './profile-warnings.ts';
+import { resolveSecrets, type SecretDeps, type SecretResolution } from './resolve-secrets.ts';
+import { type ResolvedProfile, toResolvedProfile } from './resolved-profile.ts';
+import { profileSchema } from './schema.ts';
+import { issuesToProblems, readableIssueMessage } from './zod-issues.ts';
+
+/** One profile file as found: whether it is marked active, whether it is usable, and why not. */
+export interface ProfileFile {
+  /** File name without `.yaml`: what `cti-bridge config activate <name>` takes. */
+  name: string;
+  /** Path as the directory was given (`config/main.yaml`). */
+  file: string;
+  /** `active: true` in the file; read even when the profile is otherwise invalid, if the YAML parses. */
+  active: boolean;
+  valid: boolean;
+  /** Every problem at once, each `file: key.path: what is wrong (got …)`. */
+  errors: string[];
+  warnings: string[];
+  /** Present when valid and secrets were resolved. */
+  profile?: ResolvedProfile;
+}
+
+export interface LoadProfileDeps {
+  /**
+   * Environment for `env:` secrets. Without it, secret references are checked for their form
+   * only and nothing is resolved (no `profile`): for tools that run outside the daemon's environment.
+   */
+  env?: NodeJS.ProcessEnv;
+  secrets?: SecretDeps['secrets'];
+}
+
+/** Reads, validates and resolves one profile; problems are returned in the result, never thrown. */
+export async function loadProfile(file: string, deps: LoadProfileDeps): Promise<ProfileFile> {
+  const name = path.basename(file, '.yaml');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return {
+      name,
+      file,
+      active: false,
+      valid: false,
+      errors: [`${file}: cannot read the file (${code})`],
+      warnings: [],
+    };
+  }
+  return checkProfileText(text, { name, file }, deps);
+}
+
+export async function checkProfileText(
+  text: string,
+  where: { name: string; file: string },
+  deps: LoadProfileDeps,
+): Promise<ProfileFile> {
+  const { file } = where;
+  const yaml = parseYaml(text, file);
+  if (yaml.errors.length > 0) {
+    return { ...where, active: false, valid: false, errors: yaml.errors, warnings: yaml.warnings };
+  }
+  const raw = yaml.data;
+  const active = raw !== null && typeof raw === 'object' && (raw as { active?: unknown }).active === true;
+  if (raw === null || raw === undefined) {
+    const errors = [formatProblem(file, [], 'the file is empty; start from config/example.yaml', 'nothing')];
+    return { ...where, active, valid: false, errors, warnings: yaml.warnings };
+  }
+
+  const parsed = profileSchema.safeParse(raw, { error: readableIssueMessage, reportInput: true });
+  const errors = parsed.success ? [] : issuesToProblems(file, parsed.error.issues, raw);
+  const warnings = [...yaml.warnings, ...profileWarnings(file, raw)];
+  let secrets: SecretResolution | undefined;
+  if (deps.env !== undefined) {
+    secrets = await resolveSecrets(raw, file, { env: deps.env, secrets: deps.secrets });
+    errors.push(...secrets.errors);
+    warnings.push(...secrets.warnings);
+  }
+  const valid = errors.length === 0;
+  const profile =
+    valid && parsed.success && secrets !== undefined
+      ? toResolvedProfile(parsed.data, where, secrets.resolved)
+      : undefined;
+  return { ...where, active, valid, errors, warnings, ...(profile ? { profile } : {}) };
+}
+
+function parseYaml(text: string, file: string): { data?: unknown; errors: string[]; warnings: string[] } {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: its messages quote the offending source line, which may hold a literal secret
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true });
+  const where = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}: line ${line}, column ${col}`;
+  };
+  const scrub = (message: string) => redactString(message, new SecretRegistry());
+  const errors = doc.errors.map(
+    (error) => `${where(error.pos[0])}: YAML syntax error: ${scrub(error.message)}`,
+  );
+  const warnings = doc.warnings.map((warning) => `${where(warning.pos[0])}: ${scrub(warning.message)}`);
+  if (errors.length > 0) return { errors, warnings };
+  try {
+    return { data: doc.toJS(), errors, warnings };
+  } catch (error) {
+    return { errors: [`${file}: cannot read the YAML (${scrub((error as Error).message)})`], warnings };
+  }
+}
