@@ -57,3 +57,17 @@ export function oauthAuth(credentials: OAuthCredentials, refresh: TokenRefresher
     },
   };
 }
+
+/** `POST /oauth/tokens` with the refresh grant; errors resolve to no token (the caller logs the 401). */
+export function httpTokenRefresher(baseUrl: string, timeoutMs = 10_000): TokenRefresher {
+  return async (body) => {
+    const response = await fetch(`${baseUrl}/oauth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok) return {};
+    return (await response.json()) as { access_token?: unknown; refresh_token?: unknown };
+  };
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NewCallTicket } from '../../src/calls/ports.ts';
+import { ManualClock } from '../../src/sim/zendesk/index.ts';
+import { ZendeskApiError } from '../../src/zendesk/errors.ts';
+import { captureLogs } from '../support/log-capture.ts';
+import { oauthFor, zendeskWithClient } from '../support/zendesk-client.ts';
+
+function ticketFor(callId: string, requesterId: number, agentId: number | undefined): NewCallTicket {
+  return {
+    callId,
+    idempotencyKey: `cti-bridge-call-${callId}`,
+    requesterId,
+    groupId: undefined,
+    assigneeId: agentId,
+    subject: 'Call from +4930123456',
+    comment: 'Inbound call',
+    tags: ['cti-bridge'],
+    popToAgentId: agentId,
+    call: { from: '+4930123456', queue: 'support', startedAt: 0 },
+  };
+}
+
+test('phone search finds the one end user with the number, digits only behind *', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const users = await helpdesk.findUsersByPhone('+4930123456');
+  assert.deepEqual(
+    users.map((u) => u.name),
+    ['Erika Mustermann'],
+  );
+  assert.equal(zd.requests.at(-1)?.query.query, 'role:end-user phone:*4930123456');
+  const shared = await helpdesk.findUsersByPhone('+49405550000');
+  assert.equal(shared.length, 2, 'both users of a shared line come back; the domain calls it ambiguous');
+});
+
+test('Talk Partner Edition: one request creates the ticket and opens it on the agent screen', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const before = zd.requests.length;
+  const created = await helpdesk.openCallTicket(ticketFor('1795305910.0', erika.id, anna.id));
+  assert.equal(zd.requests.length - before, 1);
+  assert.equal(created.popped, true);
+  assert.deepEqual(
+    zd.pops.map((p) => [p.agentId, p.id, p.via]),
+    [[anna.id, created.id, 'voice_ticket']],
+  );
+  const ticket = zd.state.ticket(created.id)!;
+  assert.equal(ticket.external_id, 'cti-bridge:1795305910.0');
+  assert.equal(ticket.requester_id, erika.id);
+});
+
+test('create + display (talkPartnerEdition: false in the profile): two requests, still popped', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({
+    logger,
+    talkPartnerEdition: false,
+    fake: { talkPartnerEdition: true },
+  });
+  t.after(() => zd.close());
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  const created = await helpdesk.openCallTicket(ticketFor('c-2', anna.id, anna.id));
+  assert.equal(created.popped, true);
+  assert.deepEqual(
+    zd.requests.map((r) => r.endpoint),
+    ['POST /api/v2/tickets', 'POST /api/v2/channels/voice/agents/{agent_id}/tickets/{ticket_id}/display'],
+  );
+  assert.equal(zd.pops.length, 1);
+});
+
+test('a 503 on creation is retried with the same Idempotency-Key: exactly one ticket', async (t) => {
+  const { logger, records } = captureLogs();
+  const clock = new ManualClock();
+  const { zd, helpdesk } = await zendeskWithClient({ logger, clock });
+  t.after(() => zd.close());
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  // The first attempt takes effect but its answer is lost; the retry must not make a second ticket.
+  zd.faults.next({ kind: 'drop', after: true });
+  const created = await helpdesk.openCallTicket(ticketFor('c-3', erika.id, anna.id));
+  assert.equal(zd.state.tickets().filter((tk) => tk.external_id === 'cti-bridge:c-3').length, 1);
+  assert.equal(created.id, zd.state.tickets().at(-1)?.id);
+  assert.ok(records().some((r) => r.level === 'warn' && /retrying/.test(String(r.msg))));
+});
+
+test('an account without the Talk API: the ticket is created, the refused display is a WARN', async (t) => {
+  const { logger, records } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({
+    logger,
+    talkPartnerEdition: false,
+    fake: { talkPartnerEdition: false },
+  });
+  t.after(() => zd.close());
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  const created = await helpdesk.openCallTicket(ticketFor('c-4b', anna.id, anna.id));
+  assert.equal(created.popped, false);
+  assert.equal(zd.state.tickets().length, 1);
+  assert.ok(records().some((r) => r.level === 'warn' && /not opened/.test(String(r.msg))));
+});
+
+test('an agent Zendesk will not pop for (422) still gets the ticket, created without the pop', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const created = await helpdesk.openCallTicket({
+    ...ticketFor('c-4', erika.id, undefined),
+    popToAgentId: erika.id,
+  });
+  assert.equal(created.popped, false);
+  assert.equal(zd.state.tickets().length, 1);
+  assert.equal(zd.pops.length, 0);
+});
+
+test('a private comment returns the requester as the agent left it; identities are added once', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  const hans = zd.state.users().find((u) => u.name === 'Hans Lokal')!;
+  const created = await helpdesk.openCallTicket(ticketFor('c-5', anna.id, anna.id));
+  const after = await helpdesk.addPrivateComment(created.id, 'Call facts');
+  assert.equal(after.requesterId, anna.id);
+  await helpdesk.addPhoneIdentity(hans.id, '+4930111222');
+  await helpdesk.addPhoneIdentity(hans.id, '+4930111222');
+  const user = await helpdesk.getUser(hans.id);
+  assert.ok(user.phones.includes('+4930111222'));
+  assert.equal(user.phones.filter((p) => p === '+4930111222').length, 1);
+});
+
+test('Zendesk errors carry status, code and endpoint; a 404 is not retried', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  await assert.rejects(helpdesk.getUser(999), (error: unknown) => {
+    assert.ok(error instanceof ZendeskApiError);
+    assert.equal(error.status, 404);
+    assert.equal(error.code, 'RecordNotFound');
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /GET \/api\/v2\/users\/\{id\}: 404 RecordNotFound/);
+    return true;
+  });
+  assert.equal(zd.requests.length, 1);
+});
+
+test('an HTML error page becomes a clear error, not a JSON crash', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  zd.faults.next({ kind: 'html', status: 502 }, { count: 2 });
+  await assert.rejects(helpdesk.findUsersByPhone('+4930123456'), /HTML error page/);
+});
+
+test('OAuth: a rejected access token is renewed once with the refresh token', async (t) => {
+  const { logger, lines } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({
+    logger,
+    auth: (fake) => oauthFor(fake, 'stale-access-token', 'fake-refresh-token'),
+  });
+  t.after(() => zd.close());
+  const users = await helpdesk.findUsersByPhone('+4930123456');
+  assert.equal(users.length, 1);
+  assert.deepEqual(
+    zd.requests.map((r) => [r.endpoint, r.status]),
+    [
+      ['GET /api/v2/search', 401],
+      ['POST /oauth/tokens', 200],
+      ['GET /api/v2/search', 200],
+    ],
+  );
+  assert.ok(!lines.join('\n').includes('fake-refresh-token'));
+});
+
+test('429 + Retry-After: the client waits as told and sends nothing before', async (t) => {
+  const { logger } = captureLogs();
+  const clock = new ManualClock();
+  const { zd, helpdesk, http } = await zendeskWithClient({ logger, clock });
+  t.after(() => zd.close());
+  zd.faults.next({ status: 429, retryAfterSec: 7 });
+  const started = clock.now();
+  await helpdesk.findUsersByPhone('+4930123456');
+  assert.ok(clock.now() - started >= 7_000, `waited ${clock.now() - started} ms of simulated time`);
+  assert.equal(zd.requests.length, 2);
+  assert.equal(http.rate.snapshot().blockedForMs, 0);
+});
