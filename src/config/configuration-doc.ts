@@ -52,7 +52,7 @@ the file, so activation persists across restarts.
 
 ## Secrets
 
-Secrets are never written into a profile. A secret field (marked *secret reference* below) holds
+Secrets are never written into a profile. A secret field (marked _secret reference_ below) holds
 a reference:
 
 - \`env:NAME\`: the environment variable \`NAME\` of the daemon; it must be set and not empty.

@@ -24,22 +24,30 @@ export function renderReferenceTables(): string {
 function section(title: string, intro: string | undefined, rows: SchemaField[], all: SchemaField[]): string {
   const lines = [`### ${title}`, ''];
   if (intro) lines.push(intro, '');
-  lines.push('| Key | Type | Default | Description |', '| --- | --- | --- | --- |');
   // refused keys (`zendesk.auth.password`) after the ones to use
   const ordered = [
     ...rows.filter((field) => field.schema.not === undefined),
     ...rows.filter((field) => field.schema.not !== undefined),
   ];
-  for (const field of ordered) {
-    const cells = [
+  const body = ordered.map((field) =>
+    [
       `\`${displayPath(field.path, all)}\``,
       typeText(field.schema),
       defaultText(field),
       field.schema.description ?? '',
-    ];
-    lines.push(`| ${cells.map(cell).join(' | ')} |`);
-  }
+    ].map(cell),
+  );
+  lines.push(...table(['Key', 'Type', 'Default', 'Description'], body));
   return lines.join('\n');
+}
+
+/** A Markdown table with padded columns, as Biome formats it (the repo's lint checks Markdown too). */
+function table(head: string[], body: string[][]): string[] {
+  const width = (text: string) => [...text].length;
+  const widths = head.map((title, i) => Math.max(3, width(title), ...body.map((row) => width(row[i] ?? ''))));
+  const line = (cells: string[]) =>
+    `| ${cells.map((text, i) => text + ' '.repeat(widths[i]! - width(text))).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
 }
 
 function isContainer(schema: JsonSchema): boolean {
