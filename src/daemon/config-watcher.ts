@@ -61,7 +61,9 @@ export class ConfigWatcher {
     }
     this.#running = this.#options
       .onChange()
-      .catch((error: unknown) => this.#options.logger.error('reloading the configuration failed', { err: error }))
+      .catch((error: unknown) =>
+        this.#options.logger.error('reloading the configuration failed', { err: error }),
+      )
       .finally(() => {
         this.#running = undefined;
         if (this.#again) {

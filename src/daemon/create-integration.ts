@@ -9,7 +9,10 @@ export const createIntegration: IntegrationFactory = (profile, deps): Integratio
   const log = deps.logger.child('calls').with({ profile: profile.name });
   return {
     async start() {
-      log.info('integration up', { pbx: `${profile.pbx.host}:${profile.pbx.port}`, zendesk: profile.zendesk.baseUrl });
+      log.info('integration up', {
+        pbx: `${profile.pbx.host}:${profile.pbx.port}`,
+        zendesk: profile.zendesk.baseUrl,
+      });
     },
     async stop() {
       log.info('integration down');

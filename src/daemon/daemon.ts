@@ -127,7 +127,9 @@ export class Daemon {
     }
     this.#reportOnce('info', `profile ${profile.name} is active`, state, {});
     await this.#stopIntegration(
-      this.#running?.profile.name === profile.name ? 'the profile changed' : `profile ${profile.name} was activated`,
+      this.#running?.profile.name === profile.name
+        ? 'the profile changed'
+        : `profile ${profile.name} was activated`,
     );
     this.#deps.logger.setLevel(profile.profile.logging.level);
     const integration = this.#deps.createIntegration(profile.profile, { logger: this.#deps.logger });
@@ -168,7 +170,12 @@ export class Daemon {
   }
 
   /** The watcher polls: say each distinct situation once, not every few seconds. */
-  #reportOnce(level: 'info' | 'error', msg: string, state: ConfigDirState, fields: Record<string, unknown>): void {
+  #reportOnce(
+    level: 'info' | 'error',
+    msg: string,
+    state: ConfigDirState,
+    fields: Record<string, unknown>,
+  ): void {
     const warnings = [...state.warnings, ...state.profiles.flatMap((p) => p.warnings)];
     const report = JSON.stringify([level, msg, fields, warnings]);
     if (report === this.#lastReport) return;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedProfile } from '../config/config-dir.ts';
+import { Secret } from '../util/secret.ts';
 
 /**
  * Identity of an active profile's effective settings: the daemon restarts the integration only
@@ -7,15 +8,18 @@ import type { ResolvedProfile } from '../config/config-dir.ts';
  * Secret values are included (hashed), so rotating a password restarts with the new one.
  */
 export function profileFingerprint(profile: ResolvedProfile): string {
-  const hash = createHash('sha256');
-  hash.update(
-    JSON.stringify(profile, (_key, value: unknown) =>
-      value !== null && typeof value === 'object' && typeof (value as { reveal?: unknown }).reveal === 'function'
-        ? `secret:${createHash('sha256')
-            .update((value as { reveal(): string }).reveal())
-            .digest('hex')}`
-        : value,
-    ),
-  );
-  return hash.digest('hex');
+  return createHash('sha256').update(canonical(profile)).digest('hex');
+}
+
+// Not JSON.stringify: it would call Secret.toJSON (which redacts) before any replacer saw the value.
+function canonical(value: unknown): string {
+  if (value instanceof Secret) return `secret:${createHash('sha256').update(value.reveal()).digest('hex')}`;
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
 }

@@ -1,6 +1,6 @@
 import { loadConfigDir } from '../config/config-dir.ts';
 import { ConfigError } from '../config/errors.ts';
-import { createLogger, type Logger, type LogFormat } from '../log/logger.ts';
+import { createLogger, type LogFormat, type Logger } from '../log/logger.ts';
 import { createIntegration as defaultIntegration } from './create-integration.ts';
 import { Daemon } from './daemon.ts';
 import type { IntegrationFactory } from './integration.ts';
@@ -29,6 +29,9 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
     createIntegration: options.createIntegration ?? defaultIntegration,
   });
 
+  // Watchers and timers are unref'd so tests can run the Daemon in-process; the process itself
+  // must stay up even when idle.
+  const keepAlive = setInterval(() => {}, 3_600_000);
   let stopping = false;
   const shutdown = (reason: string, code: number) => {
     if (stopping) {
@@ -37,6 +40,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
       return;
     }
     stopping = true;
+    clearInterval(keepAlive);
     log.info('stopping', { reason });
     daemon
       .stop()
@@ -70,6 +74,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
     } else {
       log.error('refusing to start', { err: error });
     }
+    clearInterval(keepAlive);
     await logger.flush();
     exit(1);
   }

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface ProfileYamlOptions {
+  active?: boolean;
+  amiHost?: string;
+  amiPort?: number;
+  zendeskUrl?: string;
+  queues?: Record<string, { group?: string; record?: boolean }>;
+  level?: 'error' | 'warn' | 'info' | 'debug';
+  recordingsDir?: string;
+  /** Extra top-level YAML appended verbatim. */
+  extra?: string;
+}
+
+/** A complete, valid profile as an admin would write it, comments included. */
+export function profileYaml(options: ProfileYamlOptions = {}): string {
+  const queues = options.queues ?? { support: { group: 'Support', record: false }, sales: { record: true } };
+  const queueLines = Object.entries(queues)
+    .map(([name, q]) => {
+      const parts = [q.group ? `group: ${q.group}` : '', `record: ${q.record ?? false}`].filter(Boolean);
+      return `  ${name}: { ${parts.join(', ')} }`;
+    })
+    .join('\n');
+  const url = options.zendeskUrl ?? 'https://acme.zendesk.com';
+  return `# test profile
+active: ${options.active ?? false}
+pbx:
+  host: ${options.amiHost ?? '127.0.0.1'}
+  port: ${options.amiPort ?? 5038}
+  username: bridge
+  secret: env:CTI_AMI_SECRET
+zendesk:
+  url: ${url}
+  allowInsecureHttp: ${url.startsWith('http://')}
+  auth:
+    type: oauth
+    accessToken: env:CTI_ZENDESK_ACCESS_TOKEN
+    refreshToken: env:CTI_ZENDESK_REFRESH_TOKEN
+    clientId: cti-bridge
+    clientSecret: env:CTI_ZENDESK_CLIENT_SECRET
+unknownCallers:
+  strategy: defaultUser
+  defaultUser: { email: unknown-caller@acme.example, name: Unknown caller }
+queues:
+${queueLines}
+lookup:
+  defaultCountry: DE
+recordings:
+  directory: ${options.recordingsDir ?? '/var/spool/asterisk/monitor/cti-bridge'}
+logging:
+  level: ${options.level ?? 'info'}
+${options.extra ?? ''}`;
+}
+
+export interface TempConfigDir {
+  dir: string;
+  write(name: string, yaml: string): string;
+  remove(): void;
+}
+
+export function tempConfigDir(): TempConfigDir {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cti-config-'));
+  return {
+    dir,
+    write(name, yaml) {
+      const file = path.join(dir, `${name}.yaml`);
+      writeFileSync(file, yaml);
+      return file;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
