@@ -30,7 +30,9 @@ export function absolutePath() {
 export function countryCode() {
   return textChecked('country code', (value) => {
     if (!/^[A-Z]{2}$/.test(value)) return 'must be an ISO 3166-1 alpha-2 country code in capitals, like DE';
-    return isSupportedCountry(value) ? undefined : 'is not a country with a known phone numbering plan';
+    return isSupportedCountry(value)
+      ? undefined
+      : 'is not a country with a known phone numbering plan; use an ISO 3166-1 alpha-2 code like DE';
   });
 }
 

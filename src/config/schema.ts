@@ -76,12 +76,16 @@ const unknownCallersSchema = z
   );
 
 const queueSchema = z
-  .strictObject({
-    group: nonEmptyText()
-      .optional()
-      .describe('Zendesk group for the queue’s tickets; default: the group named like the queue.'),
-    record: z.boolean().default(false).describe('Record calls of this queue and attach the recording.'),
-  })
+  .strictObject(
+    {
+      group: nonEmptyText()
+        .optional()
+        .describe('Zendesk group for the queue’s tickets; default: the group named like the queue.'),
+      record: z.boolean().default(false).describe('Record calls of this queue and attach the recording.'),
+    },
+    // a bare `sales:` line is the common slip: say how to ask for the defaults
+    { error: 'expected the queue’s settings, like { record: true }; write {} for the defaults' },
+  )
   .describe('Settings of one queue.');
 
 const queuesSchema = z
