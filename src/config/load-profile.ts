@@ -71,7 +71,7 @@ export async function checkProfileText(
     return { ...where, active, valid: false, errors, warnings: yaml.warnings };
   }
 
-  const parsed = profileSchema.safeParse(raw, { error: readableIssueMessage, reportInput: true });
+  const parsed = profileSchema.safeParse(raw, { error: readableIssueMessage });
   const errors = parsed.success ? [] : issuesToProblems(file, parsed.error.issues, raw);
   const warnings = [...yaml.warnings, ...profileWarnings(file, raw)];
   let secrets: SecretResolution | undefined;
