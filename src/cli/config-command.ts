@@ -23,7 +23,7 @@ export const CONFIG_USAGE = `usage: cti-bridge config <command>
   deactivate <name>    deactivate <name>; a running daemon goes idle`;
 
 const ENV_NOTE =
-  "note: env: secrets are read from this command's environment; run it with the same environment as the daemon";
+  "note: env: secrets are read from this command's environment; give it the daemon's with --secrets-file /etc/cti-bridge/secrets.env";
 
 /** `cti-bridge config …`: returns the exit code (0 ok, 1 a problem was found, 2 wrong usage). */
 export async function runConfigCommand(args: string[], io: ConfigCommandIo): Promise<number> {

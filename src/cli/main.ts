@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { runDaemon } from '../daemon/run-daemon.ts';
 import { runConfigCommand } from './config-command.ts';
 
-const USAGE = `usage: cti-bridge [--config-dir DIR] <command>
+const USAGE = `usage: cti-bridge [--config-dir DIR] [--secrets-file FILE] <command>
 
 commands:
   run                          run the daemon (follows the one active profile in the config directory)
@@ -13,22 +14,31 @@ commands:
   config deactivate <name>     deactivate <name>; the daemon goes idle
   help | --version
 
-The config directory is --config-dir, else $CTI_BRIDGE_CONFIG_DIR, else ./config.`;
+The config directory is --config-dir, else $CTI_BRIDGE_CONFIG_DIR, else ./config.
+--secrets-file (or $CTI_BRIDGE_SECRETS_FILE) reads NAME=value lines that env: secret references resolve
+from, as the systemd unit's EnvironmentFile does for the service.`;
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promise<number | undefined> {
   const args = [...argv];
-  let configDir = env.CTI_BRIDGE_CONFIG_DIR ?? 'config';
-  const dirFlag = args.indexOf('--config-dir');
-  if (dirFlag !== -1) {
-    const value = args[dirFlag + 1];
-    if (!value) {
-      process.stderr.write('--config-dir needs a directory\n');
+  const configDirFlag = takeOption(args, '--config-dir');
+  const envFileFlag = takeOption(args, '--secrets-file');
+  if (configDirFlag === null || envFileFlag === null) {
+    process.stderr.write(`--config-dir and --secrets-file need a value\n\n${USAGE}\n`);
+    return 2;
+  }
+  let env = processEnv;
+  const envFile = envFileFlag ?? processEnv.CTI_BRIDGE_SECRETS_FILE;
+  if (envFile) {
+    try {
+      // The daemon's secrets file (systemd EnvironmentFile), so admin commands resolve env: references
+      // exactly as the service does.
+      env = { ...processEnv, ...parseEnv(readFileSync(envFile, 'utf8')) };
+    } catch (error) {
+      process.stderr.write(`cannot read the secrets file ${envFile}: ${(error as Error).message}\n`);
       return 2;
     }
-    configDir = value;
-    args.splice(dirFlag, 2);
   }
-  configDir = path.resolve(configDir);
+  const configDir = path.resolve(configDirFlag ?? env.CTI_BRIDGE_CONFIG_DIR ?? 'config');
   const [command = 'help', ...rest] = args;
   switch (command) {
     case 'run':
@@ -51,7 +61,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
 }
 
+/** Removes `--name value` from args: the value, undefined when absent, null when the value is missing. */
+function takeOption(args: string[], name: string): string | undefined | null {
+  const at = args.indexOf(name);
+  if (at === -1) return undefined;
+  const value = args[at + 1];
+  args.splice(at, 2);
+  return value && !value.startsWith('--') ? value : null;
+}
+
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }

@@ -27,11 +27,20 @@ test('the unit runs as a dedicated user with the hardening the issue names', () 
   assert.deepEqual(d.get('Restart'), ['on-failure']);
   const writable = d.get('ReadWritePaths')?.[0]?.split(/\s+/) ?? [];
   assert.ok(writable.includes('/var/lib/cti-bridge'), 'state directory writable');
-  assert.ok(writable.some((p) => p.includes('monitor')), 'recordings directory writable');
-  assert.match(d.get('ExecStart')?.[0] ?? '', /^\/\S+\/node \S+cti-bridge\.js /, 'absolute path to a Node >= 22 binary');
+  assert.ok(
+    writable.some((p) => p.includes('monitor')),
+    'recordings directory writable',
+  );
+  assert.match(
+    d.get('ExecStart')?.[0] ?? '',
+    /^\/\S+\/node \S+cti-bridge\.js /,
+    'absolute path to a Node >= 22 binary',
+  );
 });
 
-test('systemd-analyze verify accepts the unit', { skip: !hasSystemdAnalyze && 'systemd-analyze not installed' }, () => {
+test('systemd-analyze verify accepts the unit', {
+  skip: !hasSystemdAnalyze && 'systemd-analyze not installed',
+}, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cti-unit-'));
   try {
     // Point the unit at this checkout so verify can check that ExecStart's binary exists.
@@ -43,7 +52,10 @@ test('systemd-analyze verify accepts the unit', { skip: !hasSystemdAnalyze && 's
     const security = spawnSync('systemd-analyze', ['security', '--offline=yes', unit], { encoding: 'utf8' });
     if (security.status === 0) {
       const score = /Overall exposure level for \S+: ([\d.]+)/.exec(security.stdout)?.[1];
-      assert.ok(score && Number(score) <= 2, `exposure ${score} should stay at or below 2.0 (docs/systemd.md)`);
+      assert.ok(
+        score && Number(score) <= 2,
+        `exposure ${score} should stay at or below 2.0 (docs/systemd.md)`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
