@@ -32,6 +32,8 @@ export interface CallContext {
   answeredAt: number;
   /** Where the caller was when it left the queue (QueueCallerLeave Position). */
   leftAt: { position: number; count: number } | undefined;
+  /** Recordings of this call's channels still being finished. */
+  readonly recordingsClosing: Promise<void>[];
 }
 
 export function createCallContext(state: PbxState, plan: CallPlan): CallContext {
@@ -56,6 +58,7 @@ export function createCallContext(state: PbxState, plan: CallPlan): CallContext 
     joinedPosition: 0,
     answeredAt: now,
     leftAt: undefined,
+    recordingsClosing: [],
   };
 }
 
@@ -94,7 +97,8 @@ export function setDialplan(
 /** Removes a hung-up channel; its recording (if any) ends without an event. */
 export function channelGone(ctx: CallContext, ch: SimChannel): void {
   ctx.state.channels.remove(ch);
-  ctx.state.recordings.stop(ch);
+  const closing = ctx.state.recordings.stop(ch);
+  if (closing) ctx.recordingsClosing.push(closing);
 }
 
 export const secondsBetween = (from: number, to: number): number =>

@@ -56,7 +56,7 @@ export function startCall(state: PbxState, spec: CallSpec, timers: TimerSet): Ru
     finished = true;
     timers.clear(ringTimer);
     timers.clear(abandonTimer);
-    void state.recordings.settled().then(() => resolveDone(result));
+    void Promise.all(ctx.recordingsClosing).then(() => resolveDone(result));
   };
 
   const guarded = (fn: () => void) => () => {

@@ -37,36 +37,29 @@ export class Recordings {
     this.#byChannel.set(ch.uniqueid, opening);
   }
 
-  /** Ends the channel's recording; false when none was running. */
-  stop(ch: SimChannel): boolean {
+  /** Ends the channel's recording; undefined when none was running, else when its file is final. */
+  stop(ch: SimChannel): Promise<void> | undefined {
     const opening = this.#byChannel.get(ch.uniqueid);
-    if (!opening) return false;
+    if (!opening) return undefined;
     this.#byChannel.delete(ch.uniqueid);
-    this.#track(opening.then((r) => r?.close()));
-    return true;
+    return this.#track(opening.then((r) => r?.close()));
   }
 
-  /** Resolves when every recording stopped so far has its final header written. */
-  async settled(): Promise<void> {
-    while (this.#closing.size > 0) await Promise.all(this.#closing);
-  }
-
+  /** Stops every recording and resolves once all files (earlier stops included) are final. */
   async closeAll(): Promise<void> {
-    for (const id of [...this.#byChannel.keys()]) {
-      const opening = this.#byChannel.get(id);
-      this.#byChannel.delete(id);
-      if (opening) this.#track(opening.then((r) => r?.close()));
-    }
-    await this.settled();
+    for (const opening of this.#byChannel.values()) this.#track(opening.then((r) => r?.close()));
+    this.#byChannel.clear();
+    await Promise.all(this.#closing);
   }
 
-  #track(closing: Promise<unknown>): void {
-    const p = closing
+  #track(closing: Promise<unknown>): Promise<void> {
+    const p: Promise<void> = closing
       .then(() => undefined)
       .catch((err: unknown) => {
         this.#logger.warn('MixMonitor recording could not be finished', { error: String(err) });
       })
       .finally(() => this.#closing.delete(p));
     this.#closing.add(p);
+    return p;
   }
 }

@@ -36,7 +36,7 @@ export class WritePath {
     const bytes = Buffer.from(text);
     const pieces = Math.min(bytes.length, randomInt(this.#random, 1, this.#maxPieces));
     const cuts = new Set<number>();
-    while (cuts.size < pieces - 1) cuts.add(randomInt(this.#random, 1, bytes.length - 1));
+    for (let i = 1; i < pieces; i++) cuts.add(randomInt(this.#random, 1, bytes.length - 1));
     let start = 0;
     for (const cut of [...cuts].sort((x, y) => x - y)) {
       this.#queue.push(bytes.subarray(start, cut));

@@ -40,7 +40,7 @@ export function stopMixMonitor({ session, state, msg, actionId }: ActionContext)
     session.reply(response('Error', actionId, 'No such channel'));
     return;
   }
-  if (!state.recordings.stop(ch)) {
+  if (state.recordings.stop(ch) === undefined) {
     session.reply(response('Error', actionId, 'Could not stop monitoring channel'));
     return;
   }
