@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { runDaemon } from '../daemon/run-daemon.ts';
+import { writeSyncRequest } from '../daemon/sync-request.ts';
 import { runConfigCommand } from './config-command.ts';
 
 const USAGE = `usage: cti-bridge [--config-dir DIR] [--secrets-file FILE] <command>
@@ -12,6 +13,8 @@ commands:
   config validate [name]       check one or every profile and the one-active rule
   config activate <name>       make <name> the one active profile (deactivates the others)
   config deactivate <name>     deactivate <name>; the daemon goes idle
+  sync                         ask the running daemon to match PBX users/queues to Zendesk again now
+  demo [--keep-running]        the daemon against the built-in PBX and Zendesk simulators
   help | --version
 
 The config directory is --config-dir, else $CTI_BRIDGE_CONFIG_DIR, else ./config.
@@ -46,6 +49,13 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
       return undefined; // the daemon keeps the process alive and exits through its signal handlers
     case 'config':
       return runConfigCommand(rest, { stdout: process.stdout, stderr: process.stderr, configDir, env });
+    case 'sync': {
+      const file = await writeSyncRequest(configDir);
+      process.stdout.write(
+        `sync requested (${file}); the running daemon picks it up within seconds and logs its progress under "sync"\n`,
+      );
+      return 0;
+    }
     case '--version':
     case 'version':
       process.stdout.write(`${packageVersion()}\n`);

@@ -44,7 +44,9 @@ const defaultUserSchema = z
     email: z.email().describe('Email of the Zendesk user that unknown callers are filed under.'),
     name: nonEmptyText().describe('Name of that user, used when the bridge creates it.'),
   })
-  .describe('The Zendesk user for callers nobody knows; required with `strategy: defaultUser`.');
+  .describe(
+    'The Zendesk user for callers nobody knows (`defaultUser`), and with `newUser` for callers without a number (withheld, missing).',
+  );
 
 const unknownCallersSchema = z
   .discriminatedUnion(
@@ -56,7 +58,8 @@ const unknownCallersSchema = z
       }),
       z.strictObject({
         strategy: z.literal('newUser').describe('`defaultUser` or `newUser`.'),
-        defaultUser: defaultUserSchema.optional(),
+        // A withheld or missing number has nothing to create a user for: those tickets go here.
+        defaultUser: defaultUserSchema,
       }),
     ],
     {

@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import { ConfigWatcher } from './config-watcher.ts';
 import type { Integration, IntegrationFactory } from './integration.ts';
 import { profileFingerprint } from './profile-fingerprint.ts';
+import { takeSyncRequest } from './sync-request.ts';
 
 export interface DaemonDeps {
   configDir: string;
@@ -74,9 +75,25 @@ export class Daemon {
     const next = this.#queue.then(async () => {
       if (this.#stopped) return;
       await this.#apply(await this.#load());
+      if (await takeSyncRequest(this.#deps.configDir)) await this.#sync('`cti-bridge sync`');
     });
     this.#queue = next.catch(() => {});
     return next;
+  }
+
+  /** Re-runs the running integration's directory sync (SIGUSR2). */
+  requestSync(): Promise<void> {
+    return this.#sync('SIGUSR2');
+  }
+
+  async #sync(origin: string): Promise<void> {
+    const integration = this.#running?.integration;
+    if (!integration?.sync) {
+      this.#log.warn('sync requested, but no integration is running', { origin });
+      return;
+    }
+    this.#log.info('sync requested', { origin });
+    await integration.sync();
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,8 @@ export interface Integration {
   start(): Promise<void>;
   /** Must finish in-flight work or give up by `deadline` (epoch ms). */
   stop(deadline: number): Promise<void>;
+  /** Re-run the directory sync now (`cti-bridge sync`). */
+  sync?(): Promise<void>;
 }
 
 export interface IntegrationDeps {

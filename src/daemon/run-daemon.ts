@@ -56,6 +56,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
   process.on('SIGHUP', () => void daemon.reload());
+  process.on('SIGUSR2', () => void daemon.requestSync());
   process.on('uncaughtException', (error) => {
     log.error('uncaught exception', { err: error });
     shutdown('uncaught exception', 1);

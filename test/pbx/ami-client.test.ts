@@ -24,7 +24,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 5_000): Pro
 function client(
   port: number,
   logger: ReturnType<typeof captureLogs>['logger'],
-  secret = TEST_SECRETS.amiSecret,
+  secret: string = TEST_SECRETS.amiSecret,
 ) {
   return new AmiClient({
     host: '127.0.0.1',

@@ -10,6 +10,12 @@ export interface ProfileYamlOptions {
   queues?: Record<string, { group?: string; record?: boolean }>;
   level?: 'error' | 'warn' | 'info' | 'debug';
   recordingsDir?: string;
+  strategy?: 'defaultUser' | 'newUser';
+  defaultUserEmail?: string;
+  wrapUpSeconds?: number;
+  answerWaitMs?: number;
+  talkPartnerEdition?: boolean;
+  userEmails?: Record<string, string>;
   /** Extra top-level YAML appended verbatim. */
   extra?: string;
 }
@@ -31,9 +37,16 @@ pbx:
   port: ${options.amiPort ?? 5038}
   username: bridge
   secret: env:CTI_AMI_SECRET
-zendesk:
+${
+  options.userEmails
+    ? `  userEmails:\n${Object.entries(options.userEmails)
+        .map(([k, v]) => `    "${k}": ${v}`)
+        .join('\n')}\n`
+    : ''
+}zendesk:
   url: ${url}
   allowInsecureHttp: ${url.startsWith('http://')}
+  talkPartnerEdition: ${options.talkPartnerEdition ?? true}
   auth:
     type: oauth
     accessToken: env:CTI_ZENDESK_ACCESS_TOKEN
@@ -41,12 +54,14 @@ zendesk:
     clientId: cti-bridge
     clientSecret: env:CTI_ZENDESK_CLIENT_SECRET
 unknownCallers:
-  strategy: defaultUser
-  defaultUser: { email: unknown-caller@acme.example, name: Unknown caller }
+  strategy: ${options.strategy ?? 'defaultUser'}
+  defaultUser: { email: ${options.defaultUserEmail ?? 'unknown-caller@acme.example'}, name: Unknown caller }
+wrapUpSeconds: ${options.wrapUpSeconds ?? 30}
 queues:
 ${queueLines}
 lookup:
   defaultCountry: DE
+  answerWaitMs: ${options.answerWaitMs ?? 1500}
 recordings:
   directory: ${options.recordingsDir ?? '/var/spool/asterisk/monitor/cti-bridge'}
 logging:

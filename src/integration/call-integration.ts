@@ -1,0 +1,163 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { type CallerCache, createCallerCache } from '../calls/cache-store.ts';
+import { CallHandler } from '../calls/call-handler.ts';
+import { CallerLookup } from '../calls/caller-lookup.ts';
+import type { CallEvent } from '../calls/events.ts';
+import type { Directory } from '../calls/ports.ts';
+import type { ResolvedProfile } from '../config/config-dir.ts';
+import type { Integration, IntegrationDeps } from '../daemon/integration.ts';
+import { DirectorySnapshot } from '../directory/directory-snapshot.ts';
+import { syncDirectory } from '../directory/directory-sync.ts';
+import type { Logger } from '../log/logger.ts';
+import { AmiClient } from '../pbx/ami-client.ts';
+import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
+import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
+import { zendeskFromProfile } from './zendesk-from-profile.ts';
+
+/** Events that arrive before the first sync finished wait here; a bound keeps memory finite. */
+const MAX_BUFFERED_EVENTS = 10_000;
+const SYNC_RETRY_MS = 30_000;
+
+/**
+ * Everything an active profile runs: the AMI link, the Zendesk client, the start-up sync and the
+ * call handler. Calls are handled once the first sync has matched agents and groups; events that
+ * come earlier are kept and replayed then.
+ */
+export class CallIntegration implements Integration {
+  readonly #profile: ResolvedProfile;
+  readonly #log: Logger;
+  readonly #logger: Logger;
+  #directory: DirectorySnapshot = DirectorySnapshot.empty();
+  #ami: AmiClient | undefined;
+  #cache: CallerCache<never> | undefined;
+  #handler: CallHandler | undefined;
+  #zendesk: ReturnType<typeof zendeskFromProfile> | undefined;
+  #ready = false;
+  #buffer: CallEvent[] = [];
+  #syncTimer: NodeJS.Timeout | undefined;
+  #syncRetry: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(profile: ResolvedProfile, deps: IntegrationDeps) {
+    this.#profile = profile;
+    this.#logger = deps.logger.with({ profile: profile.name });
+    this.#log = this.#logger.child('calls');
+  }
+
+  async start(): Promise<void> {
+    const p = this.#profile;
+    this.#cache = createCallerCache<never>(p.cache.store, p.cache.password);
+    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger);
+    const lookup = new CallerLookup({
+      helpdesk: this.#zendesk.helpdesk,
+      cache: this.#cache.keyv as never,
+      positiveTtlMs: p.cache.positiveTtlSeconds * 1000,
+      negativeTtlMs: p.cache.negativeTtlSeconds * 1000,
+      logger: this.#logger,
+    });
+    const directory: Directory = {
+      agentFor: (member) => this.#directory.agentFor(member),
+      groupFor: (queue) => this.#directory.groupFor(queue),
+      defaultUserId: () => this.#directory.defaultUserId(),
+      isProtectedUser: (id) => this.#directory.isProtectedUser(id),
+    };
+    this.#handler = new CallHandler({
+      helpdesk: this.#zendesk.helpdesk,
+      lookup,
+      directory,
+      queues: new Set(Object.keys(p.queues)),
+      defaultCountry: p.lookup.defaultCountry as CountryCode,
+      strategy: p.unknownCallers.strategy,
+      answerWaitMs: p.lookup.answerWaitMs,
+      wrapUpSeconds: p.wrapUpSeconds,
+      templates: p.tickets,
+      logger: this.#logger,
+    });
+    this.#ami = new AmiClient({
+      host: p.pbx.host,
+      port: p.pbx.port,
+      username: p.pbx.username,
+      secret: p.pbx.secret,
+      logger: this.#logger,
+    });
+    this.#ami.onEvent((message) => {
+      const translated = callEventFromAmi(message, Date.now());
+      if (!translated) return;
+      if ('skip' in translated) {
+        this.#logger.child('ami').debug('AMI event skipped', { reason: translated.skip });
+        return;
+      }
+      this.#dispatch(translated.event);
+    });
+    this.#ami.onUp(() => {
+      if (!this.#ready) void this.sync();
+    });
+    this.#ami.start();
+    const minutes = p.sync.intervalMinutes;
+    if (minutes > 0) {
+      this.#syncTimer = setInterval(() => void this.sync(), minutes * 60_000);
+      this.#syncTimer.unref();
+    }
+  }
+
+  /** The start-up sync, again: on the interval and on `cti-bridge sync`. One at a time. */
+  sync(): Promise<void> {
+    this.#syncing ??= this.#runSync().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  async stop(deadline: number): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#syncTimer);
+    clearTimeout(this.#syncRetry);
+    await this.#handler?.stop(deadline);
+    await this.#ami?.stop();
+    this.#zendesk?.http.lanes.clear();
+    await this.#cache?.close();
+  }
+
+  #dispatch(event: CallEvent): void {
+    if (this.#ready) {
+      this.#handler?.handle(event);
+      return;
+    }
+    if (this.#buffer.length >= MAX_BUFFERED_EVENTS) {
+      this.#log.error('call events dropped: the first sync has not finished', { callId: event.callId });
+      return;
+    }
+    this.#buffer.push(event);
+  }
+
+  async #runSync(): Promise<void> {
+    const p = this.#profile;
+    if (!this.#ami || !this.#zendesk || this.#stopped) return;
+    try {
+      this.#directory = await syncDirectory({
+        pbx: new AmiPbxDirectory(this.#ami),
+        helpdesk: this.#zendesk.directory,
+        queues: p.queues,
+        userEmails: p.pbx.userEmails ?? {},
+        defaultUser: p.unknownCallers.defaultUser,
+        logger: this.#logger,
+      });
+    } catch (error) {
+      this.#logger
+        .child('sync')
+        .error('sync failed', { err: error, retryInMs: this.#ready ? undefined : SYNC_RETRY_MS });
+      if (!this.#ready && !this.#stopped) {
+        this.#syncRetry = setTimeout(() => void this.sync(), SYNC_RETRY_MS);
+        this.#syncRetry.unref();
+      }
+      return;
+    }
+    if (!this.#ready) {
+      this.#ready = true;
+      const buffered = this.#buffer;
+      this.#buffer = [];
+      for (const event of buffered) this.#handler?.handle(event);
+    }
+  }
+}

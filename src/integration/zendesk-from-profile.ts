@@ -1,0 +1,34 @@
+import type { ResolvedProfile } from '../config/config-dir.ts';
+import type { Logger } from '../log/logger.ts';
+import { apiTokenAuth, httpTokenRefresher, oauthAuth, type ZendeskAuth } from '../zendesk/auth.ts';
+import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
+import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
+import { ZendeskHttp } from '../zendesk/zendesk-http.ts';
+
+export interface ZendeskParts {
+  http: ZendeskHttp;
+  helpdesk: ZendeskHelpdesk;
+  directory: ZendeskDirectory;
+}
+
+export function zendeskFromProfile(
+  zendesk: ResolvedProfile['zendesk'],
+  logger: Logger,
+  onRequest?: (endpoint: string) => void,
+): ZendeskParts {
+  const auth: ZendeskAuth =
+    zendesk.auth.type === 'oauth'
+      ? oauthAuth(zendesk.auth, httpTokenRefresher(zendesk.baseUrl))
+      : apiTokenAuth(zendesk.auth.email, zendesk.auth.token);
+  const http = new ZendeskHttp({
+    baseUrl: zendesk.baseUrl,
+    auth,
+    logger,
+    ...(onRequest ? { onRequest } : {}),
+  });
+  return {
+    http,
+    helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: zendesk.talkPartnerEdition, logger }),
+    directory: new ZendeskDirectory(http),
+  };
+}

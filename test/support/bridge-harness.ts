@@ -1,0 +1,105 @@
+import type { ResolvedProfile } from '../../src/config/config-dir.ts';
+import { Daemon } from '../../src/daemon/daemon.ts';
+import { CallIntegration } from '../../src/integration/call-integration.ts';
+import { type FakePbx, startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
+import { type FakeZendesk, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
+import { captureLogs } from './log-capture.ts';
+import { type ProfileYamlOptions, profileYaml, tempConfigDir } from './profiles.ts';
+import { TEST_SECRET_ENV, TEST_SECRETS } from './test-secrets.ts';
+
+export interface Bridge {
+  pbx: FakePbx;
+  zd: FakeZendesk;
+  daemon: Daemon;
+  logs: ReturnType<typeof captureLogs>;
+  configDir: string;
+  /** Requests the fake Zendesk has seen since `mark()`. */
+  mark(): () => Array<{ endpoint: string; status: number | null }>;
+  userByEmail(email: string): { id: number; name: string };
+  waitFor(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  logged(pattern: RegExp, level?: string): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Test credentials the fake Zendesk accepts: the same values the test profiles reference. */
+export const FAKE_ZENDESK_CREDENTIALS = {
+  apiTokens: [{ email: 'admin@example.com', token: TEST_SECRETS.zendeskApiToken }],
+  oauth: {
+    clientId: 'cti-bridge',
+    clientSecret: TEST_SECRETS.zendeskClientSecret,
+    accessTokens: [TEST_SECRETS.zendeskAccessToken],
+    refreshTokens: [TEST_SECRETS.zendeskRefreshToken],
+  },
+  oauthUserEmail: 'admin@example.com',
+};
+
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The real daemon, in-process, against the fake PBX over TCP and the fake Zendesk over HTTP,
+ * with an active profile pointing at them. Resolves once the start-up sync has finished.
+ */
+export async function startBridge(
+  options: {
+    profile?: ProfileYamlOptions;
+    zendesk?: Parameters<typeof startFakeZendesk>[0];
+    pbx?: Parameters<typeof startFakePbx>[0];
+  } = {},
+): Promise<Bridge> {
+  const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret }, ...options.pbx });
+  const zd = await startFakeZendesk({ credentials: FAKE_ZENDESK_CREDENTIALS, ...options.zendesk });
+  const config = tempConfigDir();
+  config.write(
+    'main',
+    profileYaml({
+      active: true,
+      amiPort: pbx.port,
+      zendeskUrl: zd.url,
+      defaultUserEmail: 'unknown.caller@example.com',
+      queues: { support: {}, sales: { record: false } },
+      ...options.profile,
+    }),
+  );
+  const logs = captureLogs();
+  const daemon = new Daemon({
+    configDir: config.dir,
+    env: TEST_SECRET_ENV,
+    logger: logs.logger,
+    createIntegration: (profile: ResolvedProfile, deps) => new CallIntegration(profile, deps),
+    watch: false,
+  });
+  await daemon.start();
+  const logged = (pattern: RegExp, level?: string) =>
+    logs.records().filter((r) => pattern.test(String(r.msg)) && (!level || r.level === level));
+  await waitFor(() => logged(/sync finished/).length > 0, 'the start-up sync');
+  return {
+    pbx,
+    zd,
+    daemon,
+    logs,
+    configDir: config.dir,
+    mark() {
+      const from = zd.requests.length;
+      return () => zd.requests.slice(from).map((r) => ({ endpoint: r.endpoint, status: r.status }));
+    },
+    userByEmail(email) {
+      const user = zd.state.userByEmail(email);
+      if (!user) throw new Error(`no fake Zendesk user ${email}`);
+      return user;
+    },
+    waitFor,
+    logged,
+    async close() {
+      await daemon.stop();
+      await pbx.close();
+      await zd.close();
+      config.remove();
+    },
+  };
+}
