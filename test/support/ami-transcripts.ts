@@ -90,11 +90,3 @@ export function receivedEvents(t: Transcript, without: readonly string[] = []): 
 export function sentActions(t: Transcript): TranscriptLine[] {
   return t.lines.filter((l) => l.dir === 'out');
 }
-
-/** Field names in wire order, as the raw text has them. */
-export function fieldOrder(raw: string): string[] {
-  return raw
-    .split('\r\n')
-    .filter((l) => l !== '')
-    .map((l) => l.slice(0, l.indexOf(':')));
-}
