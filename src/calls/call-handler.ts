@@ -111,6 +111,14 @@ export class CallHandler {
     }
     log.info('call queued; looking the caller up', { caller: call.caller.e164 });
     call.lookup ??= this.#o.lookup.lookup(call.caller.e164, call.callId);
+    void call.lookup.then((result) =>
+      log.info(
+        'caller looked up',
+        result.kind === 'known'
+          ? { known: true, userId: result.userId, cached: result.cached }
+          : { known: false, reason: result.reason, cached: result.cached },
+      ),
+    );
   }
 
   #answered(event: CallAnswered): void {
@@ -207,6 +215,7 @@ export class CallHandler {
       log.info(created.popped ? "ticket created and opened on the agent's screen" : 'ticket created', {
         ticketId: created.id,
         requester: requester.origin,
+        requesterId: requester.userId,
         msSinceAnswer: (this.#o.now ?? Date.now)() - answeredAt,
       });
       this.#o.onTicket?.(call.callId, created.id);

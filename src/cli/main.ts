@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { runDaemon } from '../daemon/run-daemon.ts';
 import { writeSyncRequest } from '../daemon/sync-request.ts';
+import { runDemo } from '../demo/run-demo.ts';
 import { runConfigCommand } from './config-command.ts';
 
 const USAGE = `usage: cti-bridge [--config-dir DIR] [--secrets-file FILE] <command>
@@ -49,6 +50,8 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
       return undefined; // the daemon keeps the process alive and exits through its signal handlers
     case 'config':
       return runConfigCommand(rest, { stdout: process.stdout, stderr: process.stderr, configDir, env });
+    case 'demo':
+      return runDemo({ out: process.stdout, keepRunning: rest.includes('--keep-running') });
     case 'sync': {
       const file = await writeSyncRequest(configDir);
       process.stdout.write(

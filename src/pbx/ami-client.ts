@@ -112,6 +112,7 @@ export class AmiClient {
       let waitMs: number;
       try {
         await this.#connectOnce();
+        if (this.#isStopped()) break;
         waitMs = this.#backoff.next();
         this.#log.warn('AMI link lost; reconnecting', { inMs: waitMs });
       } catch (error) {

@@ -1,0 +1,78 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Daemon } from '../daemon/daemon.ts';
+import { CallIntegration } from '../integration/call-integration.ts';
+import { createLogger } from '../log/logger.ts';
+import { startFakePbx } from '../sim/pbx/fake-pbx.ts';
+import { startFakeZendesk } from '../sim/zendesk/index.ts';
+import { DEMO_SECRETS, demoProfileYaml } from './demo-profile.ts';
+import { playMorning } from './morning.ts';
+import { summarise } from './summary.ts';
+import { timelineStream } from './timeline.ts';
+
+export interface DemoOptions {
+  out: NodeJS.WritableStream;
+  keepRunning: boolean;
+}
+
+/**
+ * `cti-bridge demo`: the real daemon against the built-in PBX and Zendesk simulators on
+ * loopback, with an embedded profile, through a scripted morning. Nothing to set up.
+ */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const { out } = options;
+  const started = Date.now();
+  const pbx = await startFakePbx({ users: { bridge: DEMO_SECRETS.CTI_DEMO_AMI_SECRET } });
+  const zd = await startFakeZendesk({
+    credentials: {
+      oauth: {
+        clientId: 'cti-bridge',
+        clientSecret: DEMO_SECRETS.CTI_DEMO_CLIENT_SECRET,
+        accessTokens: [DEMO_SECRETS.CTI_DEMO_ACCESS_TOKEN],
+        refreshTokens: [DEMO_SECRETS.CTI_DEMO_REFRESH_TOKEN],
+      },
+      oauthUserEmail: 'admin@example.com',
+    },
+  });
+  const workDir = mkdtempSync(path.join(tmpdir(), 'cti-bridge-demo-'));
+  const configDir = path.join(workDir, 'config');
+  const recordingsDir = path.join(workDir, 'recordings');
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(
+    path.join(configDir, 'demo.yaml'),
+    demoProfileYaml({ amiPort: pbx.port, zendeskUrl: zd.url, recordingsDir }),
+  );
+
+  out.write(`cti-bridge demo: fake PBX on 127.0.0.1:${pbx.port} (AMI), fake Zendesk on ${zd.url}\n`);
+  out.write(`profile: ${path.join(configDir, 'demo.yaml')}\n\n`);
+  const names = { userName: (id: number) => zd.state.user(id)?.name };
+  const logger = createLogger({ format: 'json', level: 'info', stream: timelineStream(out, names, started) });
+  const daemon = new Daemon({
+    configDir,
+    env: { ...process.env, ...DEMO_SECRETS },
+    logger,
+    createIntegration: (profile, deps) => new CallIntegration(profile, deps),
+    watch: false,
+  });
+  let code = 0;
+  try {
+    await daemon.start();
+    await playMorning(pbx, zd, (line) => out.write(`\n${line}\n`), DEMO_SECRETS.CTI_DEMO_ACCESS_TOKEN);
+    out.write(`\n${summarise(zd)}\n`);
+    if (options.keepRunning) {
+      out.write('\nstill running (the simulators and the daemon); Ctrl-C stops\n');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+  } catch (error) {
+    out.write(`demo failed: ${(error as Error).message}\n`);
+    code = 1;
+  } finally {
+    await daemon.stop();
+    await logger.flush();
+    await pbx.close();
+    await zd.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return code;
+}
