@@ -210,3 +210,40 @@ test('a dropped link reconnects; an action in flight fails at once; a silent pee
   assert.ok(Date.now() - started < 1_000, 'failed at once, not at the timeout');
   await until(() => ups === 2, 'reconnect');
 });
+
+test('an unanswered keepalive Ping drops the link and reconnects', async (t) => {
+  // Answers Login, then ignores everything: the keepalive must notice.
+  const sockets: Socket[] = [];
+  const deaf = createServer((socket) => {
+    sockets.push(socket);
+    socket.write('Asterisk Call Manager/11.0.0\r\n');
+    socket.on('data', (chunk) => {
+      const id = /ActionID: (\S+)/.exec(String(chunk))?.[1];
+      if (String(chunk).includes('Action: Login')) {
+        socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', resolve));
+  const logs = captureLogs();
+  const ami = new AmiClient({
+    host: '127.0.0.1',
+    port: (deaf.address() as { port: number }).port,
+    username: 'bridge',
+    secret: new Secret(TEST_SECRETS.amiSecret, 'test'),
+    logger: logs.logger,
+    pingIntervalMs: 100,
+    actionTimeoutMs: 100,
+    firstRetryMs: 20,
+  });
+  let ups = 0;
+  ami.onUp(() => ups++);
+  t.after(async () => {
+    await ami.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => deaf.close(() => resolve()));
+  });
+  ami.start();
+  await until(() => ups >= 2, 'a reconnect after the missed Ping', 3_000);
+  assert.ok(logs.records().some((r) => /keepalive failed/.test(String(r.msg))));
+});
