@@ -39,6 +39,30 @@ function client(
   });
 }
 
+/** An AMI peer that accepts Login and then answers nothing at all. */
+async function loginOnlyPeer() {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.write('Asterisk Call Manager/11.0.0\r\n');
+    socket.on('data', (chunk) => {
+      const id = /ActionID: (\S+)/.exec(String(chunk))?.[1];
+      if (String(chunk).includes('Action: Login')) {
+        socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    sockets,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 async function connected(pbx: FakePbx) {
   const logs = captureLogs();
   const ami = client(pbx.port, logs.logger);
@@ -174,26 +198,14 @@ test('an unreachable PBX is retried with backoff, first retry within 1 s', async
 
 test('a dropped link reconnects; an action in flight fails at once; a silent peer times out', async (t) => {
   // A peer that logs in and then never answers: the dropped/timeout cases need an action left open.
-  const sockets: Socket[] = [];
-  const silent = createServer((socket) => {
-    sockets.push(socket);
-    socket.write('Asterisk Call Manager/11.0.0\r\n');
-    socket.on('data', (chunk) => {
-      const id = /ActionID: (\S+)/.exec(String(chunk))?.[1];
-      if (String(chunk).includes('Action: Login')) {
-        socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port, sockets, close } = await loginOnlyPeer();
   const logs = captureLogs();
-  const ami = client((silent.address() as { port: number }).port, logs.logger);
+  const ami = client(port, logs.logger);
   let ups = 0;
   ami.onUp(() => ups++);
   t.after(async () => {
     await ami.stop();
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await close();
   });
   ami.start();
   await until(() => ups === 1, 'first login');
@@ -213,22 +225,11 @@ test('a dropped link reconnects; an action in flight fails at once; a silent pee
 
 test('an unanswered keepalive Ping drops the link and reconnects', async (t) => {
   // Answers Login, then ignores everything: the keepalive must notice.
-  const sockets: Socket[] = [];
-  const deaf = createServer((socket) => {
-    sockets.push(socket);
-    socket.write('Asterisk Call Manager/11.0.0\r\n');
-    socket.on('data', (chunk) => {
-      const id = /ActionID: (\S+)/.exec(String(chunk))?.[1];
-      if (String(chunk).includes('Action: Login')) {
-        socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', resolve));
+  const { port, close } = await loginOnlyPeer();
   const logs = captureLogs();
   const ami = new AmiClient({
     host: '127.0.0.1',
-    port: (deaf.address() as { port: number }).port,
+    port,
     username: 'bridge',
     secret: new Secret(TEST_SECRETS.amiSecret, 'test'),
     logger: logs.logger,
@@ -240,8 +241,7 @@ test('an unanswered keepalive Ping drops the link and reconnects', async (t) => 
   ami.onUp(() => ups++);
   t.after(async () => {
     await ami.stop();
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => deaf.close(() => resolve()));
+    await close();
   });
   ami.start();
   await until(() => ups >= 2, 'a reconnect after the missed Ping', 3_000);
