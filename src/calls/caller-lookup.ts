@@ -70,6 +70,9 @@ export class CallerLookup {
       return { kind: 'known', userId: user.id, name: user.name, cached: false };
     }
     const none = endUsers.length === 0 ? 'not found' : 'ambiguous';
+    // A user created or learnt while this search ran (`remember`) is newer than the search's index.
+    const meanwhile = await this.#readCache(e164);
+    if (meanwhile?.kind === 'known') return meanwhile;
     if (none === 'ambiguous') {
       this.#log.warn('several Zendesk users have this number; caller treated as unknown', {
         callId,
