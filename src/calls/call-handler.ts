@@ -142,6 +142,11 @@ export class CallHandler {
     }
     if (call.ended) return;
     call.ended = event;
+    if (!this.#accepting) {
+      // Stopping: no timer may outlive stop(); the wrap-up runs now, as stop() does for the others.
+      this.#track(this.#wrapUp(call));
+      return;
+    }
     // The agent re-assigns the ticket during the call or in wrap-up time: look after that.
     call.wrapUp = setTimeout(() => {
       call.wrapUp = undefined;
