@@ -29,6 +29,8 @@ export class CallerLookup {
   readonly #options: CallerLookupOptions;
   readonly #inFlight = new Map<string, Promise<LookupResult>>();
   readonly #log: Logger;
+  /** The last cache read or write failed. */
+  #cacheDown = false;
 
   constructor(options: CallerLookupOptions) {
     this.#options = options;
@@ -45,11 +47,7 @@ export class CallerLookup {
 
   /** A user the bridge created or learned (backfill): searchable at once, whatever Zendesk's index lag. */
   async remember(e164: string, user: Pick<HelpdeskUser, 'id' | 'name'>): Promise<void> {
-    await this.#options.cache.set(
-      key(e164),
-      { userId: user.id, name: user.name },
-      this.#options.positiveTtlMs,
-    );
+    await this.#writeCache(e164, { userId: user.id, name: user.name }, this.#options.positiveTtlMs);
   }
 
   async #lookup(e164: string, callId: string): Promise<LookupResult> {
@@ -79,7 +77,7 @@ export class CallerLookup {
         userIds: endUsers.map((u) => u.id),
       });
     }
-    await this.#options.cache.set(key(e164), { none }, this.#options.negativeTtlMs);
+    await this.#writeCache(e164, { none }, this.#options.negativeTtlMs);
     return { kind: 'unknown', reason: none, cached: false };
   }
 
@@ -88,14 +86,45 @@ export class CallerLookup {
     try {
       entry = await this.#options.cache.get(key(e164));
     } catch (error) {
-      this.#log.warn('caller cache unreadable; searching Zendesk', { err: error });
+      this.#cacheFailed('caller cache unreadable; searching Zendesk', error);
       return undefined;
     }
+    this.#cacheWorks();
     if (!entry) return undefined;
     if (entry.userId !== undefined) {
       return { kind: 'known', userId: entry.userId, name: entry.name ?? '', cached: true };
     }
     return { kind: 'unknown', reason: entry.none ?? 'not found', cached: true };
+  }
+
+  /**
+   * A cache that cannot be written (redis away, disk full) costs a later search, never the call:
+   * the failure is logged and the lookup goes on.
+   */
+  async #writeCache(e164: string, entry: CacheEntry, ttlMs: number): Promise<void> {
+    try {
+      await this.#options.cache.set(key(e164), entry, ttlMs);
+    } catch (error) {
+      this.#cacheFailed('caller cache not written; the next call from this number searches Zendesk', error);
+      return;
+    }
+    this.#cacheWorks();
+  }
+
+  /** The first failure is a warning; more while the cache stays down are debug lines. */
+  #cacheFailed(msg: string, error: unknown): void {
+    if (this.#cacheDown) {
+      this.#log.debug(msg, { err: error });
+      return;
+    }
+    this.#cacheDown = true;
+    this.#log.warn(msg, { err: error });
+  }
+
+  #cacheWorks(): void {
+    if (!this.#cacheDown) return;
+    this.#cacheDown = false;
+    this.#log.info('caller cache works again');
   }
 }
 
