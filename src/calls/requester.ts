@@ -29,6 +29,9 @@ export async function resolveRequester(
   call: { callId: string; caller: CallerNumber; lookup: Promise<LookupResult> | undefined },
 ): Promise<Requester> {
   const log = deps.logger.child('calls').with({ callId: call.callId });
+  // A new user only for a number nobody has: for a shared number (ambiguous) or a failed search
+  // it could be a third user on a number, or a duplicate of one Zendesk could not tell us about.
+  let mayCreate = call.caller.kind === 'number';
   if (call.caller.kind === 'number') {
     const pending = call.lookup ?? deps.lookup.lookup(call.caller.e164, call.callId);
     const result = await within(pending, deps.answerWaitMs);
@@ -38,9 +41,11 @@ export async function resolveRequester(
       });
     } else if (result.kind === 'known') {
       return { userId: result.userId, origin: 'caller' };
+    } else {
+      mayCreate = result.reason === 'not found';
     }
   }
-  if (deps.strategy === 'newUser' && call.caller.kind === 'number') {
+  if (deps.strategy === 'newUser' && mayCreate && call.caller.kind === 'number') {
     const e164 = call.caller.e164;
     const user = await deps.helpdesk.createEndUser({ name: `Caller ${e164}`, phone: e164 });
     // Zendesk search lags by minutes: the next call from this number must find the user anyway.

@@ -412,6 +412,20 @@ test('newUser: an unknown caller gets a user named after the number, found again
   assert.deepEqual(s.helpdesk.searches, [UNKNOWN_NUMBER], 'the second call came from the cache');
 });
 
+test('newUser never creates a third user on a shared number or a duplicate after a failed search', async (t) => {
+  const s = setup(t, { strategy: 'newUser' });
+  s.helpdesk.add({ name: 'Max', role: 'end-user', phones: ['+49405550000'] });
+  s.helpdesk.add({ name: 'Maria', role: 'end-user', phones: ['+49405550000'] });
+  const shared = await answeredCall(s, '+49405550000');
+  assert.equal(shared.ticket.requesterId, DEFAULT_USER);
+  s.helpdesk.findUsersByPhone = async () => {
+    throw new Error('503 from Zendesk');
+  };
+  const failed = await answeredCall(s, '+4917600000009');
+  assert.equal(failed.ticket.requesterId, DEFAULT_USER);
+  assert.deepEqual(s.helpdesk.createdUsers, []);
+});
+
 test('newUser with a withheld or missing number: default user, nobody created', async (t) => {
   const s = setup(t, { strategy: 'newUser' });
   await answeredCall(s, 'anonymous');
