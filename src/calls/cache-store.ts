@@ -27,6 +27,7 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 1_000;
 /** A graceful QUIT that gets no answer in this time is cut off. */
 const REDIS_CLOSE_TIMEOUT_MS = 1_000;
 
+/** Default key prefix; the integration passes one per Zendesk account (user ids are per account). */
 const NAMESPACE = 'cti-bridge';
 
 /**
@@ -37,13 +38,18 @@ const NAMESPACE = 'cti-bridge';
  * when the store cannot be used (keyv's `throwOnErrors`), and CallerLookup logs that and carries on
  * without the cache. A bad `cache.store` throws here, at start-up, naming `cache.store`.
  */
-export function createCallerCache<T>(store: string, password?: Secret): CallerCache<T> {
+export function createCallerCache<T>(
+  store: string,
+  password?: Secret,
+  namespace = NAMESPACE,
+): CallerCache<T> {
   if (store === 'memory') {
-    const keyv = new Keyv<T>({ namespace: NAMESPACE, throwOnErrors: true });
+    const keyv = new Keyv<T>({ namespace, throwOnErrors: true });
     return { keyv, close: async () => {} };
   }
-  if (store.startsWith('sqlite:')) return sqliteCache<T>(store);
-  if (store.startsWith('redis://') || store.startsWith('rediss://')) return redisCache<T>(store, password);
+  if (store.startsWith('sqlite:')) return sqliteCache<T>(store, namespace);
+  if (store.startsWith('redis://') || store.startsWith('rediss://'))
+    return redisCache<T>(store, password, namespace);
   throw new Error(
     `cache.store ${JSON.stringify(store)} is not supported: use memory, sqlite:<file> or redis://…`,
   );
@@ -55,7 +61,7 @@ export function createCallerCache<T>(store: string, password?: Secret): CallerCa
  * is read-only there (`ProtectSystem=strict`), and a missing directory is far more often a typo
  * than a wish. The error names `cache.store` and the directory.
  */
-function sqliteCache<T>(store: string): CallerCache<T> {
+function sqliteCache<T>(store: string, namespace: string): CallerCache<T> {
   const file = store.slice('sqlite:'.length);
   if (file === '')
     throw new Error('cache.store "sqlite:" needs a file path, like sqlite:/var/lib/cti-bridge/cache.db');
@@ -73,7 +79,7 @@ function sqliteCache<T>(store: string): CallerCache<T> {
       cause: error,
     });
   }
-  const keyv = new Keyv<T>({ store: sqlite as never, namespace: NAMESPACE, throwOnErrors: true });
+  const keyv = new Keyv<T>({ store: sqlite as never, namespace, throwOnErrors: true });
   return { keyv, close: async () => sqlite.close() };
 }
 
@@ -91,7 +97,7 @@ function sqliteCache<T>(store: string): CallerCache<T> {
  * Failures are rethrown with the last connection error (ECONNREFUSED, WRONGPASS), never the
  * password: the password goes to the client as an option, not into the URL.
  */
-function redisCache<T>(store: string, password: Secret | undefined): CallerCache<T> {
+function redisCache<T>(store: string, password: Secret | undefined, namespace: string): CallerCache<T> {
   let closed = false;
   const client = createClient({
     url: store,
@@ -140,7 +146,7 @@ function redisCache<T>(store: string, password: Secret | undefined): CallerCache
   );
   const keyv = new Keyv<T>({
     store: guarded as never,
-    namespace: NAMESPACE,
+    namespace,
     useKeyPrefix: false,
     throwOnErrors: true,
   });

@@ -47,7 +47,12 @@ export class CallIntegration implements Integration {
 
   async start(): Promise<void> {
     const p = this.#profile;
-    this.#cache = createCallerCache<never>(p.cache.store, p.cache.password);
+    // One namespace per Zendesk account: user ids mean nothing in another account.
+    this.#cache = createCallerCache<never>(
+      p.cache.store,
+      p.cache.password,
+      `cti-bridge:${new URL(p.zendesk.baseUrl).host}`,
+    );
     this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger);
     const lookup = new CallerLookup({
       helpdesk: this.#zendesk.helpdesk,
