@@ -46,6 +46,8 @@ test('known caller: looked up on queue entry, ticket created and popped on the a
     bridge.zd.pops.map((p) => [p.agentId, p.id]),
     [[anna.id, ticket?.id]],
   );
+  // The fake records the pop before it answers; the bridge logs once the answer is in.
+  await bridge.waitFor(() => bridge.logged(/opened on the agent's screen/).length === 1, 'the log line');
   const line = bridge.logged(/opened on the agent's screen/)[0];
   assert.equal(line?.callId, call.linkedid);
   assert.equal(line?.agent, 'Anna Agent');
