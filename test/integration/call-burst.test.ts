@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SimCall } from '../../src/sim/pbx/call-model.ts';
+import { seededRandom as prng } from '../../src/sim/pbx/prng.ts';
 import { type Bridge, startBridge } from '../support/bridge-harness.ts';
 
 const SEARCH = 'GET /api/v2/search';
@@ -9,18 +10,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function ticketsOf(bridge: Bridge, callId: string) {
   return bridge.zd.state.tickets().filter((t) => t.external_id === `cti-bridge:${callId}`);
-}
-
-/** Seeded, so a failure can be replayed exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface Caller {

@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Bridge, startBridge } from '../support/bridge-harness.ts';
+import { adminPut, type Bridge, startBridge } from '../support/bridge-harness.ts';
 
 const POP = 'POST /api/v2/channels/voice/tickets';
 const SEARCH = 'GET /api/v2/search';
 
 function ticketsOf(bridge: Bridge, callId: string) {
   return bridge.zd.state.tickets().filter((t) => t.external_id === `cti-bridge:${callId}`);
-}
-
-async function adminPut(bridge: Bridge, path: string, body: unknown) {
-  const auth = Buffer.from(`admin@example.com/token:${bridge.zd.credentials.apiTokens?.[0]?.token}`).toString(
-    'base64',
-  );
-  const response = await fetch(`${bridge.zd.url}${path}`, {
-    method: 'PUT',
-    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200);
 }
 
 test('known caller: looked up on queue entry, ticket created and popped on the agent screen', async (t) => {
@@ -162,7 +150,7 @@ test('re-assigned unknown caller: after wrap-up the number joins the customer; t
   const first = bridge.pbx.placeCall({ queue: 'support', callerNum: '+4915112345678', talkMs: 300 });
   await bridge.waitFor(() => ticketsOf(bridge, first.linkedid).length === 1, 'the first ticket');
   // The agent finds the right customer during the call and makes them the requester.
-  await adminPut(bridge, `/api/v2/tickets/${ticketsOf(bridge, first.linkedid)[0]!.id}.json`, {
+  await adminPut(bridge.zd, `/api/v2/tickets/${ticketsOf(bridge, first.linkedid)[0]!.id}.json`, {
     ticket: { requester_id: hans.id },
   });
   await first.done;

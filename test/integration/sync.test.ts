@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import type { ResolvedProfile } from '../../src/config/config-dir.ts';
-import { Daemon } from '../../src/daemon/daemon.ts';
 import { writeSyncRequest } from '../../src/daemon/sync-request.ts';
-import { CallIntegration } from '../../src/integration/call-integration.ts';
-import { startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
-import { type FakeZendesk, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
-import { type Bridge, FAKE_ZENDESK_CREDENTIALS, startBridge, waitFor } from '../support/bridge-harness.ts';
-import { captureLogs } from '../support/log-capture.ts';
-import { profileYaml, tempConfigDir } from '../support/profiles.ts';
-import { TEST_SECRET_ENV, TEST_SECRETS } from '../support/test-secrets.ts';
+import type { FakeZendesk } from '../../src/sim/zendesk/index.ts';
+import { adminPut, type Bridge, startBridge, waitFor } from '../support/bridge-harness.ts';
 
 const USERS = 'GET /api/v2/users';
 const SEARCH = 'GET /api/v2/search';
@@ -21,62 +14,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function ticketsOf(zd: FakeZendesk, callId: string) {
   return zd.state.tickets().filter((t) => t.external_id === `cti-bridge:${callId}`);
-}
-
-async function adminPut(zd: FakeZendesk, path: string, body: unknown) {
-  const auth = Buffer.from(`admin@example.com/token:${TEST_SECRETS.zendeskApiToken}`).toString('base64');
-  const response = await fetch(`${zd.url}${path}`, {
-    method: 'PUT',
-    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200);
-}
-
-/**
- * The harness's bridge, built by hand so Zendesk can misbehave before the start-up sync: resolves
- * once the daemon runs, whatever the sync did.
- */
-async function startBridgeWithFault(prepare: (zd: FakeZendesk) => void) {
-  const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret } });
-  const zd = await startFakeZendesk({ credentials: FAKE_ZENDESK_CREDENTIALS });
-  prepare(zd);
-  const config = tempConfigDir();
-  config.write(
-    'main',
-    profileYaml({
-      active: true,
-      amiPort: pbx.port,
-      zendeskUrl: zd.url,
-      defaultUserEmail: 'unknown.caller@example.com',
-      queues: { support: {}, sales: {} },
-      wrapUpSeconds: 0,
-    }),
-  );
-  const logs = captureLogs();
-  const daemon = new Daemon({
-    configDir: config.dir,
-    env: TEST_SECRET_ENV,
-    logger: logs.logger,
-    createIntegration: (profile: ResolvedProfile, deps) => new CallIntegration(profile, deps),
-    watch: false,
-  });
-  await daemon.start();
-  const logged = (pattern: RegExp, level?: string) =>
-    logs.records().filter((r) => pattern.test(String(r.msg)) && (!level || r.level === level));
-  return {
-    pbx,
-    zd,
-    daemon,
-    configDir: config.dir,
-    logged,
-    async close() {
-      await daemon.stop();
-      await pbx.close();
-      await zd.close();
-      config.remove();
-    },
-  };
 }
 
 test('`cti-bridge sync`: the request file makes the running daemon sync again, and is removed', async (t) => {
@@ -107,9 +44,11 @@ test('`cti-bridge sync`: the request file makes the running daemon sync again, a
 
 test('a failed start-up sync: ERROR, calls kept, handled once `cti-bridge sync` succeeds', async (t) => {
   // listAgents tries three times (retries: 2): fail them all.
-  const bridge = await startBridgeWithFault((zd) =>
-    zd.faults.next({ status: 503, count: 3, endpoint: USERS }),
-  );
+  const bridge = await startBridge({
+    prepareZendesk: (zd) => zd.faults.next({ status: 503, count: 3, endpoint: USERS }),
+    waitForSync: false,
+    profile: { wrapUpSeconds: 0 },
+  });
   t.after(() => bridge.close());
   await waitFor(() => bridge.logged(/sync failed/).length === 1, 'the failed sync', 5_000);
   const failed = bridge.logged(/sync failed/)[0]!;

@@ -33,6 +33,17 @@ export const FAKE_ZENDESK_CREDENTIALS = {
   oauthUserEmail: 'admin@example.com',
 };
 
+/** A request as an agent or admin would make it in Zendesk (re-assigning a ticket, say). */
+export async function adminPut(zd: FakeZendesk, path: string, body: unknown): Promise<void> {
+  const auth = Buffer.from(`admin@example.com/token:${TEST_SECRETS.zendeskApiToken}`).toString('base64');
+  const response = await fetch(`${zd.url}${path}`, {
+    method: 'PUT',
+    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 200) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
+}
+
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -50,10 +61,15 @@ export async function startBridge(
     profile?: ProfileYamlOptions;
     zendesk?: Parameters<typeof startFakeZendesk>[0];
     pbx?: Parameters<typeof startFakePbx>[0];
+    /** Runs before the daemon starts: faults that must be in place for the start-up sync. */
+    prepareZendesk?: (zd: FakeZendesk) => void;
+    /** false: return before the start-up sync has finished (for syncs meant to fail). */
+    waitForSync?: boolean;
   } = {},
 ): Promise<Bridge> {
   const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret }, ...options.pbx });
   const zd = await startFakeZendesk({ credentials: FAKE_ZENDESK_CREDENTIALS, ...options.zendesk });
+  options.prepareZendesk?.(zd);
   const config = tempConfigDir();
   config.write(
     'main',
@@ -77,7 +93,8 @@ export async function startBridge(
   await daemon.start();
   const logged = (pattern: RegExp, level?: string) =>
     logs.records().filter((r) => pattern.test(String(r.msg)) && (!level || r.level === level));
-  await waitFor(() => logged(/sync finished/).length > 0, 'the start-up sync');
+  if (options.waitForSync !== false)
+    await waitFor(() => logged(/sync finished/).length > 0, 'the start-up sync');
   return {
     pbx,
     zd,
