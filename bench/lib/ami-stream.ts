@@ -1,6 +1,6 @@
 import { CALL_EVENT_NAMES } from '../../src/pbx/call-events-from-ami.ts';
+import { seededRandom } from '../../src/sim/pbx/prng.ts';
 import { loadTranscript, receivedEvents } from '../../test/support/ami-transcripts.ts';
-import { seededRandom } from './stats.ts';
 
 /**
  * A long AMI event stream made of the real Asterisk 22 transcripts: their event messages,

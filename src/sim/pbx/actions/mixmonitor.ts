@@ -7,17 +7,21 @@ import type { ActionContext } from './types.ts';
  * MixMonitorStart / MixMonitorStop with the channel's snapshot only (no file, no ActionID).
  */
 
-export function mixMonitor({ session, state, msg, actionId }: ActionContext): void {
+/** The channel the action names, or undefined after giving the error Asterisk gives. */
+function targetChannel({ session, state, msg, actionId }: ActionContext) {
   const name = msg.get('Channel') ?? '';
   if (!name) {
     session.reply(response('Error', actionId, 'No channel specified'));
-    return;
+    return undefined;
   }
   const ch = state.channels.get(name);
-  if (!ch) {
-    session.reply(response('Error', actionId, 'No such channel'));
-    return;
-  }
+  if (!ch) session.reply(response('Error', actionId, 'No such channel'));
+  return ch;
+}
+
+export function mixMonitor({ session, state, msg, actionId }: ActionContext): void {
+  const ch = targetChannel({ session, state, msg, actionId });
+  if (!ch) return;
   const file = msg.get('File') ?? '';
   if (!file) {
     // mixmonitor_exec refuses an empty file name.
@@ -30,16 +34,8 @@ export function mixMonitor({ session, state, msg, actionId }: ActionContext): vo
 }
 
 export function stopMixMonitor({ session, state, msg, actionId }: ActionContext): void {
-  const name = msg.get('Channel') ?? '';
-  if (!name) {
-    session.reply(response('Error', actionId, 'No channel specified'));
-    return;
-  }
-  const ch = state.channels.get(name);
-  if (!ch) {
-    session.reply(response('Error', actionId, 'No such channel'));
-    return;
-  }
+  const ch = targetChannel({ session, state, msg, actionId });
+  if (!ch) return;
   if (state.recordings.stop(ch) === undefined) {
     session.reply(response('Error', actionId, 'Could not stop monitoring channel'));
     return;
