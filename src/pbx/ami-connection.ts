@@ -125,8 +125,13 @@ export class AmiConnection {
   }
 
   #dispatch(message: AmiMessage): void {
+    // Most events carry no ActionID; looking for one scans every field, so only do it while an
+    // action is waiting (this runs for every event of a busy PBX).
+    const kind = message.kind;
     const actionId =
-      message.kind === 'event' || message.kind === 'response' ? message.get('ActionID') : undefined;
+      kind === 'response' || (kind === 'event' && this.#pending.size > 0)
+        ? message.get('ActionID')
+        : undefined;
     const pending = actionId === undefined ? undefined : this.#pending.get(actionId);
     if (!pending) {
       if (message.kind === 'event') this.#options.onEvent(message);
