@@ -6,7 +6,7 @@ import { formatProblem } from './format-problem.ts';
 import { profileWarnings } from './profile-warnings.ts';
 import { resolveSecrets, type SecretDeps, type SecretResolution } from './resolve-secrets.ts';
 import { type ResolvedProfile, toResolvedProfile } from './resolved-profile.ts';
-import { profileSchema } from './schema.ts';
+import { type Profile, profileSchema } from './schema.ts';
 import { issuesToProblems, readableIssueMessage } from './zod-issues.ts';
 
 /** One profile file as found: whether it is marked active, whether it is usable, and why not. */
@@ -23,6 +23,8 @@ export interface ProfileFile {
   warnings: string[];
   /** Present when valid and secrets were resolved. */
   profile?: ResolvedProfile;
+  /** The validated settings with secrets unresolved: present whenever the schema accepts the file. */
+  settings?: Profile;
 }
 
 export interface LoadProfileDeps {
@@ -85,7 +87,15 @@ export async function checkProfileText(
     valid && parsed.success && secrets !== undefined
       ? toResolvedProfile(parsed.data, where, secrets.resolved)
       : undefined;
-  return { ...where, active, valid, errors, warnings, ...(profile ? { profile } : {}) };
+  return {
+    ...where,
+    active,
+    valid,
+    errors,
+    warnings,
+    ...(profile ? { profile } : {}),
+    ...(parsed.success ? { settings: parsed.data } : {}),
+  };
 }
 
 function parseYaml(text: string, file: string): { data?: unknown; errors: string[]; warnings: string[] } {

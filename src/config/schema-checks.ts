@@ -22,9 +22,13 @@ export function nonEmptyText() {
 }
 
 export function absolutePath() {
-  return textChecked('absolute path', (value) =>
-    path.posix.isAbsolute(value) ? undefined : 'must be an absolute path (starting with /)',
-  );
+  return textChecked('absolute path', (value) => {
+    if (!path.posix.isAbsolute(value)) return 'must be an absolute path (starting with /)';
+    // Paths travel inside AMI lines and smbclient commands: a line break or quote would split them.
+    if ([...value].some((c) => c < ' ' || c === '\u007f' || c === '"' || c === ';'))
+      return 'must not contain control characters, double quotes or semicolons';
+    return undefined;
+  });
 }
 
 export function countryCode() {

@@ -145,9 +145,24 @@ const recordingsSchema = z
     directory: absolutePath().describe(
       'Where Asterisk writes the recordings (absolute path); the bridge reads them from here.',
     ),
+    asteriskDirectory: absolutePath()
+      .optional()
+      .describe(
+        'The same directory as Asterisk sees it, when the bridge runs on another host and mounts it elsewhere (default: `directory`).',
+      ),
     retentionDays: int(1, 3650)
       .default(30)
       .describe('Days a recording is kept locally; deleted only once a verified copy is on the share.'),
+    settleSeconds: int(1, 600)
+      .default(2)
+      .describe(
+        'After the hangup, a recording is complete once its WAV header is final or its size has not changed for this long.',
+      ),
+    giveUpSeconds: int(1, 86_400)
+      .default(300)
+      .describe(
+        'After the hangup, a recording that has not appeared or is still growing after this long is reported as failed (the file is kept).',
+      ),
   })
   .describe('Call recordings.');
 
@@ -245,6 +260,11 @@ export const profileSchema = z
       .boolean()
       .describe(
         'Whether the daemon runs this profile. At most one profile is active; use `cti-bridge config activate`.',
+      ),
+    stateDirectory: absolutePath()
+      .default('/var/lib/cti-bridge')
+      .describe(
+        'Where the bridge keeps its journal (`<profile>.journal.sqlite`: every recording and its state); must survive restarts.',
       ),
     pbx: pbxSchema,
     zendesk: zendeskSchema,
