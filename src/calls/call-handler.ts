@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.ts';
 import type { CallerLookup, LookupResult } from './caller-lookup.ts';
 import { type CallerNumber, parseCallerNumber } from './caller-number.ts';
 import type { CallAbandoned, CallAnswered, CallEnded, CallEvent, CallQueued } from './events.ts';
-import type { Directory, HelpdeskPort } from './ports.ts';
+import type { CallRecordingsPort, Directory, HelpdeskPort } from './ports.ts';
 import { type Requester, resolveRequester, type UnknownCallerStrategy } from './requester.ts';
 import { renderTemplate, type TicketTemplates } from './ticket-text.ts';
 import { runWrapUp } from './wrap-up.ts';
@@ -23,6 +23,8 @@ export interface CallHandlerOptions {
   now?: () => number;
   /** Notified when a call's ticket exists (recordings attach to it). */
   onTicket?: (callId: string, ticketId: number) => void;
+  /** Recorded calls: the recording rides on the wrap-up comment. */
+  recordings?: CallRecordingsPort;
 }
 
 /** What the handler knows about one call between QueueCallerJoin and the end of its wrap-up. */
@@ -241,6 +243,7 @@ export class CallHandler {
         helpdesk: this.#o.helpdesk,
         lookup: this.#o.lookup,
         directory: this.#o.directory,
+        ...(this.#o.recordings ? { recordings: this.#o.recordings } : {}),
         logger: this.#o.logger,
       },
       {

@@ -31,6 +31,15 @@ export interface CreatedTicket {
   popped: boolean;
 }
 
+export interface UploadSource {
+  /** Absolute local path. */
+  path: string;
+  /** File name shown on the ticket. */
+  name: string;
+  contentType: string;
+  size: number;
+}
+
 export interface TicketAfterCall {
   id: number;
   requesterId: number;
@@ -42,8 +51,13 @@ export interface HelpdeskPort {
   /** Create the ticket and, when asked, open it on the agent's screen: as few requests as possible. */
   openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket>;
   createEndUser(user: { name: string; phone: string }): Promise<HelpdeskUser>;
-  /** Adds a private comment and returns the ticket as it is now (its requester, for the backfill). */
-  addPrivateComment(ticketId: number, body: string): Promise<TicketAfterCall>;
+  /**
+   * Adds a private comment (with the files of these upload tokens attached) and returns the ticket
+   * as it is now (its requester, for the backfill).
+   */
+  addPrivateComment(ticketId: number, body: string, uploads?: readonly string[]): Promise<TicketAfterCall>;
+  /** Uploads a file, streamed, and returns the token a comment attaches it with (valid 60 minutes). */
+  uploadFile(file: UploadSource): Promise<string>;
   getUser(userId: number): Promise<HelpdeskUser & { phones: string[] }>;
   addPhoneIdentity(userId: number, e164: string): Promise<void>;
 }
@@ -58,4 +72,20 @@ export interface Directory {
   defaultUserId(): number | undefined;
   /** Users no number may ever be added to: agents, admins, the default user. */
   isProtectedUser(userId: number): boolean;
+}
+
+/** What the facts comment carries about the call's recording. */
+export interface RecordingAttachment {
+  /** Upload tokens to attach (empty when the file cannot be attached). */
+  uploads: string[];
+  /** A line for the comment: what is attached, or why not. */
+  note: string;
+}
+
+/** The recordings part, as the wrap-up sees it (absent when no queue records). */
+export interface CallRecordingsPort {
+  /** For a recorded call whose file is complete (waits a little for it): the upload to attach. */
+  attachmentFor(callId: string): Promise<RecordingAttachment | undefined>;
+  /** Whether the comment carrying that attachment was saved; if not, the recordings part retries alone. */
+  attachmentSaved(callId: string, saved: boolean): void;
 }

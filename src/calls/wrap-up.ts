@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger.ts';
 import type { CallerLookup } from './caller-lookup.ts';
 import type { CallerNumber } from './caller-number.ts';
 import type { CallEnded } from './events.ts';
-import type { Directory, HelpdeskPort } from './ports.ts';
+import type { CallRecordingsPort, Directory, HelpdeskPort } from './ports.ts';
 import type { Requester } from './requester.ts';
 import { callFactsComment } from './ticket-text.ts';
 
@@ -10,6 +10,8 @@ export interface WrapUpDeps {
   helpdesk: HelpdeskPort;
   lookup: CallerLookup;
   directory: Directory;
+  /** Recorded calls: their recording rides on the facts comment. */
+  recordings?: CallRecordingsPort;
   logger: Logger;
 }
 
@@ -29,20 +31,25 @@ export interface FinishedCall {
 export async function runWrapUp(deps: WrapUpDeps, call: FinishedCall): Promise<void> {
   const log = deps.logger.child('calls').with({ callId: call.callId, ticketId: call.ticket.id });
   let requesterNow: number;
+  const recording = await deps.recordings?.attachmentFor(call.callId);
+  const facts = callFactsComment({
+    queue: call.queue,
+    agent: call.agent,
+    holdSec: call.ended.holdSec,
+    talkSec: call.ended.talkSec,
+    endedBy: call.ended.reason,
+    callerNumber: call.caller.kind === 'number' ? call.caller.e164 : call.caller.kind,
+  });
   try {
     const after = await deps.helpdesk.addPrivateComment(
       call.ticket.id,
-      callFactsComment({
-        queue: call.queue,
-        agent: call.agent,
-        holdSec: call.ended.holdSec,
-        talkSec: call.ended.talkSec,
-        endedBy: call.ended.reason,
-        callerNumber: call.caller.kind === 'number' ? call.caller.e164 : call.caller.kind,
-      }),
+      recording ? `${facts}\n\n${recording.note}` : facts,
+      recording?.uploads,
     );
     requesterNow = after.requesterId;
+    if (recording) deps.recordings?.attachmentSaved(call.callId, true);
   } catch (error) {
+    if (recording) deps.recordings?.attachmentSaved(call.callId, false);
     log.error('call facts not added to the ticket', { err: error });
     return;
   }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import got, { type Got, type Response } from 'got';
 import type { Logger } from '../log/logger.ts';
 import type { ZendeskAuth } from './auth.ts';
@@ -14,8 +15,11 @@ export interface ZendeskRequest {
   endpoint: string;
   searchParams?: Record<string, string | string[]>;
   json?: unknown;
-  body?: Buffer;
+  /** Raw bytes, or a function opening a fresh stream for each try (large uploads are streamed). */
+  body?: Buffer | (() => Readable);
   contentType?: string;
+  /** Sent with a streamed body so the server can refuse an oversized file before reading it. */
+  contentLength?: number;
   idempotencyKey?: string;
   /** Further tries on retryable failures. Only for requests that are safe to repeat. */
   retries?: number;
@@ -116,6 +120,7 @@ export class ZendeskHttp {
     const headers: Record<string, string> = { authorization: this.#options.auth.header() };
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     if (request.contentType) headers['content-type'] = request.contentType;
+    if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
     let response: Response<string>;
     try {
       response = await this.#got(request.path.replace(/^\//, ''), {
@@ -123,7 +128,9 @@ export class ZendeskHttp {
         headers,
         ...(request.searchParams ? { searchParams: toSearchParams(request.searchParams) } : {}),
         ...(request.json !== undefined ? { json: request.json } : {}),
-        ...(request.body !== undefined ? { body: request.body } : {}),
+        ...(request.body !== undefined
+          ? { body: typeof request.body === 'function' ? request.body() : request.body }
+          : {}),
         timeout: { request: request.timeoutMs ?? this.#options.timeoutMs ?? 15_000 },
       });
     } catch (error) {

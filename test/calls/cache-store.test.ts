@@ -195,6 +195,7 @@ function lookupOver(cache: CallerCache<never>) {
     addPrivateComment: unused,
     getUser: unused,
     addPhoneIdentity: unused,
+    uploadFile: unused,
   };
   const lookup = new CallerLookup({
     helpdesk,

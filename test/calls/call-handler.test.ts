@@ -11,6 +11,7 @@ import type {
   HelpdeskUser,
   NewCallTicket,
   TicketAfterCall,
+  UploadSource,
 } from '../../src/calls/ports.ts';
 import { captureLogs } from '../support/log-capture.ts';
 
@@ -51,7 +52,8 @@ class MemoryHelpdesk implements HelpdeskPort {
   readonly users = new Map<number, StoredUser>();
   readonly searches: string[] = [];
   readonly tickets: Array<NewCallTicket & { id: number }> = [];
-  readonly comments: Array<{ ticketId: number; body: string }> = [];
+  readonly comments: Array<{ ticketId: number; body: string; uploads: readonly string[] }> = [];
+  readonly uploads: UploadSource[] = [];
   readonly createdUsers: Array<{ name: string; phone: string }> = [];
   readonly userReads: number[] = [];
   readonly identitiesAdded: Array<[number, string]> = [];
@@ -98,10 +100,19 @@ class MemoryHelpdesk implements HelpdeskPort {
     return created;
   }
 
-  async addPrivateComment(ticketId: number, body: string): Promise<TicketAfterCall> {
-    this.comments.push({ ticketId, body });
+  async addPrivateComment(
+    ticketId: number,
+    body: string,
+    uploads: readonly string[] = [],
+  ): Promise<TicketAfterCall> {
+    this.comments.push({ ticketId, body, uploads });
     if (this.hangComments) return new Promise<TicketAfterCall>(() => {});
     return { id: ticketId, requesterId: this.#requesterOf.get(ticketId)! };
+  }
+
+  async uploadFile(file: UploadSource): Promise<string> {
+    this.uploads.push(file);
+    return `upload-${this.uploads.length}`;
   }
 
   async getUser(userId: number): Promise<StoredUser> {

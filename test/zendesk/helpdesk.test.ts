@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type TestContext, test } from 'node:test';
 import type { NewCallTicket } from '../../src/calls/ports.ts';
 import { ManualClock } from '../../src/sim/zendesk/index.ts';
 import { ZendeskApiError } from '../../src/zendesk/errors.ts';
@@ -186,4 +190,95 @@ test('429 + Retry-After: the client waits as told and sends nothing before', asy
   assert.ok(clock.now() - started >= 7_000, `waited ${clock.now() - started} ms of simulated time`);
   assert.equal(zd.requests.length, 2);
   assert.equal(http.rate.snapshot().blockedForMs, 0);
+});
+
+async function tempFile(t: TestContext, name: string, bytes: Buffer): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cti-upload-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return file;
+}
+
+test('a recording is uploaded streamed with its MIME type and attached by a private comment', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const bytes = randomBytes(300_000);
+  const file = await tempFile(t, '1795306004.26.wav', bytes);
+  const token = await helpdesk.uploadFile({
+    path: file,
+    name: '1795306004.26.wav',
+    contentType: 'audio/wav',
+    size: bytes.length,
+  });
+  const upload = zd.requests.at(-1)!;
+  assert.equal(upload.endpoint, 'POST /api/v2/uploads');
+  assert.equal(upload.query.filename, '1795306004.26.wav');
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const created = await helpdesk.openCallTicket(ticketFor('1795306004.26', erika.id, undefined));
+  const after = await helpdesk.addPrivateComment(created.id, 'Call facts\n\nRecording attached.', [token]);
+  assert.equal(after.requesterId, erika.id);
+  const comment = zd.state.comments(created.id).at(-1)!;
+  assert.equal(comment.public, false);
+  assert.equal(comment.attachment_ids.length, 1);
+  const attachment = zd.state.attachment(comment.attachment_ids[0]!)!;
+  assert.equal(attachment.content_type, 'audio/wav');
+  assert.equal(attachment.file_name, '1795306004.26.wav');
+  assert.ok(attachment.data.equals(bytes), 'the bytes on the ticket are the bytes of the file');
+});
+
+test('a file over the upload limit is refused with 413, not retried', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger, fake: { maxUploadBytes: 100_000 } });
+  t.after(() => zd.close());
+  const bytes = randomBytes(150_000);
+  const file = await tempFile(t, 'big.wav', bytes);
+  const before = zd.requests.length;
+  await assert.rejects(
+    helpdesk.uploadFile({ path: file, name: 'big.wav', contentType: 'audio/wav', size: bytes.length }),
+    (error: unknown) => error instanceof ZendeskApiError && error.status === 413 && !error.retryable,
+  );
+  assert.equal(zd.requests.length - before, 1);
+});
+
+test('an upload that fails with 503 is sent again from the start of the file', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const bytes = randomBytes(64_000);
+  const file = await tempFile(t, 'retry.wav', bytes);
+  zd.faults.next({ status: 503, endpoint: 'POST /api/v2/uploads' });
+  const token = await helpdesk.uploadFile({
+    path: file,
+    name: 'retry.wav',
+    contentType: 'audio/wav',
+    size: bytes.length,
+  });
+  const upload = zd.state.upload(token)!;
+  assert.equal(zd.state.attachment(upload.attachment_ids[0]!)!.data.length, bytes.length);
+});
+
+test('slow uploads running in the background never delay a screen pop', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  zd.faults.latency(1_500, 'POST /api/v2/uploads');
+  const bytes = randomBytes(2_000_000);
+  const file = await tempFile(t, 'slow.wav', bytes);
+  // More uploads than the background lane runs at once: some wait, all hold their slots for 1.5 s.
+  const uploads = Array.from({ length: 4 }, (_, i) =>
+    helpdesk.uploadFile({ path: file, name: `slow-${i}.wav`, contentType: 'audio/wav', size: bytes.length }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const started = performance.now();
+  const created = await helpdesk.openCallTicket(ticketFor('1795306010.1', erika.id, anna.id));
+  const popMs = performance.now() - started;
+  assert.equal(created.popped, true);
+  const uploadsDone = zd.state.uploads().length;
+  // Ordering, not timing: the pop was answered while every upload still waited for its answer.
+  assert.equal(uploadsDone, 0, `the pop (${Math.round(popMs)} ms) waited behind an upload`);
+  await Promise.all(uploads);
 });
