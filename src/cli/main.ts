@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
+import { writeSyncRequest } from '../daemon/admin-requests.ts';
 import { runDaemon } from '../daemon/run-daemon.ts';
-import { writeSyncRequest } from '../daemon/sync-request.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { runConfigCommand } from './config-command.ts';
+import { runRecordingsCommand } from './recordings-command.ts';
 
 const USAGE = `usage: cti-bridge [--config-dir DIR] [--secrets-file FILE] <command>
 
@@ -15,6 +16,8 @@ commands:
   config activate <name>       make <name> the one active profile (deactivates the others)
   config deactivate <name>     deactivate <name>; the daemon goes idle
   sync                         ask the running daemon to match PBX users/queues to Zendesk again now
+  recordings status [name]     recordings per state (recording … expired), the last copy run, problems
+  recordings copy-now [name]   ask the running daemon to copy recordings to the share now, and wait
   demo [--keep-running]        the daemon against the built-in PBX and Zendesk simulators
   help | --version
 
@@ -50,6 +53,8 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
       return undefined; // the daemon keeps the process alive and exits through its signal handlers
     case 'config':
       return runConfigCommand(rest, { stdout: process.stdout, stderr: process.stderr, configDir, env });
+    case 'recordings':
+      return runRecordingsCommand(rest, { stdout: process.stdout, stderr: process.stderr, configDir, env });
     case 'demo':
       return runDemo({ out: process.stdout, keepRunning: rest.includes('--keep-running') });
     case 'sync': {

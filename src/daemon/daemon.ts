@@ -1,10 +1,10 @@
 import { type ConfigDirState, loadConfigDir, type ProfileFile } from '../config/config-dir.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { takeAdminRequest } from './admin-requests.ts';
 import { ConfigWatcher } from './config-watcher.ts';
 import type { Integration, IntegrationFactory } from './integration.ts';
 import { profileFingerprint } from './profile-fingerprint.ts';
-import { takeSyncRequest } from './sync-request.ts';
 
 export interface DaemonDeps {
   configDir: string;
@@ -75,7 +75,8 @@ export class Daemon {
     const next = this.#queue.then(async () => {
       if (this.#stopped) return;
       await this.#apply(await this.#load());
-      if (await takeSyncRequest(this.#deps.configDir)) await this.#sync('`cti-bridge sync`');
+      if (await takeAdminRequest(this.#deps.configDir, 'sync')) await this.#sync('`cti-bridge sync`');
+      if (await takeAdminRequest(this.#deps.configDir, 'copy')) this.#copyNow();
     });
     this.#queue = next.catch(() => {});
     return next;
@@ -94,6 +95,16 @@ export class Daemon {
     }
     this.#log.info('sync requested', { origin });
     await integration.sync();
+  }
+
+  /** Not awaited: a copy may take minutes and must not hold up configuration changes. */
+  #copyNow(): void {
+    const integration = this.#running?.integration;
+    if (!integration?.copyNow) {
+      this.#log.warn('copy requested, but no integration is running');
+      return;
+    }
+    void integration.copyNow().catch((error: unknown) => this.#log.error('copy failed', { err: error }));
   }
 
   async stop(): Promise<void> {

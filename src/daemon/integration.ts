@@ -12,6 +12,8 @@ export interface Integration {
   stop(deadline: number): Promise<void>;
   /** Re-run the directory sync now (`cti-bridge sync`). */
   sync?(): Promise<void>;
+  /** Copy recordings to the share now (`cti-bridge recordings copy-now`). */
+  copyNow?(): Promise<void>;
 }
 
 export interface IntegrationDeps {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { writeSyncRequest } from '../../src/daemon/sync-request.ts';
+import { writeSyncRequest } from '../../src/daemon/admin-requests.ts';
 import type { FakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { adminPut, type Bridge, startBridge, waitFor } from '../support/bridge-harness.ts';
 
