@@ -255,7 +255,7 @@ test('an upload that fails with 503 is sent again from the start of the file', a
     contentType: 'audio/wav',
     size: bytes.length,
   });
-  const upload = zd.state.upload(token)!;
+  const upload = zd.state.uploads().find((u) => u.token === token)!;
   assert.equal(zd.state.attachment(upload.attachment_ids[0]!)!.data.length, bytes.length);
 });
 
