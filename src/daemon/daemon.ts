@@ -39,6 +39,7 @@ export class Daemon {
   readonly #log: Logger;
   #running: Running | undefined;
   #watcher: ConfigWatcher | undefined;
+  readonly #copies = new Set<Promise<void>>();
   #queue: Promise<void> = Promise.resolve();
   #lastReport = '';
   #stopped = false;
@@ -104,7 +105,16 @@ export class Daemon {
       this.#log.warn('copy requested, but no integration is running');
       return;
     }
-    void integration.copyNow().catch((error: unknown) => this.#log.error('copy failed', { err: error }));
+    const copy = integration
+      .copyNow()
+      .catch((error: unknown) => this.#log.error('copy failed', { err: error }))
+      .finally(() => this.#copies.delete(copy));
+    this.#copies.add(copy);
+  }
+
+  /** Resolves when the copies asked for so far have finished (the demo waits for its copy-now). */
+  async idleCopies(): Promise<void> {
+    await Promise.all([...this.#copies]);
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.ts';
 import { AmiClient } from '../pbx/ami-client.ts';
 import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
+import { RecordingsService } from '../recordings/recordings-service.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
 
 /** Events that arrive before the first sync finished wait here; a bound keeps memory finite. */
@@ -32,6 +33,7 @@ export class CallIntegration implements Integration {
   #cache: CallerCache<never> | undefined;
   #handler: CallHandler | undefined;
   #zendesk: ReturnType<typeof zendeskFromProfile> | undefined;
+  #recordings: RecordingsService | undefined;
   #ready = false;
   #buffer: CallEvent[] = [];
   #syncTimer: NodeJS.Timeout | undefined;
@@ -67,6 +69,20 @@ export class CallIntegration implements Integration {
       defaultUserId: () => this.#directory.defaultUserId(),
       isProtectedUser: (id) => this.#directory.isProtectedUser(id),
     };
+    this.#ami = new AmiClient({
+      host: p.pbx.host,
+      port: p.pbx.port,
+      username: p.pbx.username,
+      secret: p.pbx.secret,
+      logger: this.#logger,
+    });
+    const ami = this.#ami;
+    this.#recordings = RecordingsService.fromProfile(p, {
+      ami: { action: (fields) => ami.action(fields) },
+      helpdesk: this.#zendesk.helpdesk,
+      logger: this.#logger,
+    });
+    const recordings = this.#recordings;
     this.#handler = new CallHandler({
       helpdesk: this.#zendesk.helpdesk,
       lookup,
@@ -78,14 +94,14 @@ export class CallIntegration implements Integration {
       wrapUpSeconds: p.wrapUpSeconds,
       templates: p.tickets,
       logger: this.#logger,
+      ...(recordings
+        ? {
+            recordings: recordings.attacher,
+            onTicket: (callId: string, ticketId: number) => recordings.ticket(callId, ticketId),
+          }
+        : {}),
     });
-    this.#ami = new AmiClient({
-      host: p.pbx.host,
-      port: p.pbx.port,
-      username: p.pbx.username,
-      secret: p.pbx.secret,
-      logger: this.#logger,
-    });
+    this.#recordings?.start();
     this.#ami.onEvent((message) => {
       const translated = callEventFromAmi(message, Date.now());
       if (!translated) return;
@@ -106,6 +122,11 @@ export class CallIntegration implements Integration {
     }
   }
 
+  /** `cti-bridge recordings copy-now`. */
+  async copyNow(): Promise<void> {
+    await this.#recordings?.copyNow();
+  }
+
   /** The start-up sync, again: on the interval and on `cti-bridge sync`. One at a time. */
   sync(): Promise<void> {
     this.#syncing ??= this.#runSync().finally(() => {
@@ -119,6 +140,7 @@ export class CallIntegration implements Integration {
     clearInterval(this.#syncTimer);
     clearTimeout(this.#syncRetry);
     await this.#handler?.stop(deadline);
+    await this.#recordings?.stop(deadline);
     await this.#ami?.stop();
     this.#zendesk?.http.lanes.clear();
     await this.#cache?.close();
@@ -126,7 +148,7 @@ export class CallIntegration implements Integration {
 
   #dispatch(event: CallEvent): void {
     if (this.#ready) {
-      this.#handler?.handle(event);
+      this.#handle(event);
       return;
     }
     if (this.#buffer.length >= MAX_BUFFERED_EVENTS) {
@@ -134,6 +156,12 @@ export class CallIntegration implements Integration {
       return;
     }
     this.#buffer.push(event);
+  }
+
+  #handle(event: CallEvent): void {
+    this.#handler?.handle(event);
+    // The handler ignores queues this profile does not have; the recorder records only `record: true` ones.
+    this.#recordings?.handle(event);
   }
 
   async #runSync(): Promise<void> {
@@ -162,7 +190,7 @@ export class CallIntegration implements Integration {
       this.#ready = true;
       const buffered = this.#buffer;
       this.#buffer = [];
-      for (const event of buffered) this.#handler?.handle(event);
+      for (const event of buffered) this.#handle(event);
     }
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { ResolvedProfile } from '../../src/config/config-dir.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { CallIntegration } from '../../src/integration/call-integration.ts';
@@ -13,6 +16,8 @@ export interface Bridge {
   daemon: Daemon;
   logs: ReturnType<typeof captureLogs>;
   configDir: string;
+  /** Holds `state/` (the journal) and `recordings/` unless the profile names others; removed by close(). */
+  workDir: string;
   /** Requests the fake Zendesk has seen since `mark()`. */
   mark(): () => Array<{ endpoint: string; status: number | null }>;
   userByEmail(email: string): { id: number; name: string };
@@ -65,16 +70,22 @@ export async function startBridge(
     prepareZendesk?: (zd: FakeZendesk) => void;
     /** false: return before the start-up sync has finished (for syncs meant to fail). */
     waitForSync?: boolean;
+    /** Watch the config directory as the service does (admin requests, activation); off by default. */
+    watch?: boolean;
   } = {},
 ): Promise<Bridge> {
   const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret }, ...options.pbx });
   const zd = await startFakeZendesk({ credentials: FAKE_ZENDESK_CREDENTIALS, ...options.zendesk });
   options.prepareZendesk?.(zd);
   const config = tempConfigDir();
+  // Journal and recordings of this bridge only, next to (not inside) its config directory.
+  const work = mkdtempSync(path.join(tmpdir(), 'cti-bridge-work-'));
   config.write(
     'main',
     profileYaml({
       active: true,
+      stateDirectory: path.join(work, 'state'),
+      recordingsDir: path.join(work, 'recordings'),
       amiPort: pbx.port,
       zendeskUrl: zd.url,
       defaultUserEmail: 'unknown.caller@example.com',
@@ -88,7 +99,7 @@ export async function startBridge(
     env: TEST_SECRET_ENV,
     logger: logs.logger,
     createIntegration: (profile: ResolvedProfile, deps) => new CallIntegration(profile, deps),
-    watch: false,
+    watch: options.watch ? { debounceMs: 20, pollMs: 200 } : false,
   });
   await daemon.start();
   const logged = (pattern: RegExp, level?: string) =>
@@ -101,6 +112,7 @@ export async function startBridge(
     daemon,
     logs,
     configDir: config.dir,
+    workDir: work,
     mark() {
       const from = zd.requests.length;
       return () => zd.requests.slice(from).map((r) => ({ endpoint: r.endpoint, status: r.status }));
@@ -117,6 +129,7 @@ export async function startBridge(
       await pbx.close();
       await zd.close();
       config.remove();
+      rmSync(work, { recursive: true, force: true });
     },
   };
 }

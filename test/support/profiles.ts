@@ -10,12 +10,18 @@ export interface ProfileYamlOptions {
   queues?: Record<string, { group?: string; record?: boolean }>;
   level?: 'error' | 'warn' | 'info' | 'debug';
   recordingsDir?: string;
+  /** Default: a directory of this test process, removed when it exits (never /var/lib). */
+  stateDirectory?: string;
   strategy?: 'defaultUser' | 'newUser';
   defaultUserEmail?: string;
   wrapUpSeconds?: number;
   answerWaitMs?: number;
   talkPartnerEdition?: boolean;
   userEmails?: Record<string, string>;
+  /** More `recordings:` keys (settleSeconds, giveUpSeconds, retentionDays, asteriskDirectory). */
+  recordings?: Record<string, string | number>;
+  /** A `share:` section, key by key. */
+  share?: Record<string, string>;
   /** Extra top-level YAML appended verbatim. */
   extra?: string;
 }
@@ -32,6 +38,7 @@ export function profileYaml(options: ProfileYamlOptions = {}): string {
   const url = options.zendeskUrl ?? 'https://acme.zendesk.com';
   return `# test profile
 active: ${options.active ?? false}
+stateDirectory: ${options.stateDirectory ?? processStateDirectory()}
 pbx:
   host: ${options.amiHost ?? '127.0.0.1'}
   port: ${options.amiPort ?? 5038}
@@ -64,9 +71,27 @@ lookup:
   answerWaitMs: ${options.answerWaitMs ?? 1500}
 recordings:
   directory: ${options.recordingsDir ?? '/var/spool/asterisk/monitor/cti-bridge'}
-logging:
+${yamlLines(options.recordings, '  ')}${options.share ? `share:\n${yamlLines(options.share, '  ')}` : ''}logging:
   level: ${options.level ?? 'info'}
 ${options.extra ?? ''}`;
+}
+
+function yamlLines(values: Record<string, string | number> | undefined, indent: string): string {
+  return Object.entries(values ?? {})
+    .map(([key, value]) => `${indent}${key}: ${JSON.stringify(value)}\n`)
+    .join('');
+}
+
+let stateDir: string | undefined;
+
+/** One state directory per test process, so no test writes its journal under /var/lib. */
+function processStateDirectory(): string {
+  if (!stateDir) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cti-state-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    stateDir = dir;
+  }
+  return stateDir;
 }
 
 export interface TempConfigDir {
