@@ -3,9 +3,12 @@ export function demoProfileYaml(options: {
   amiPort: number;
   zendeskUrl: string;
   recordingsDir: string;
+  stateDir: string;
+  shareDir: string;
 }): string {
   return `# cti-bridge demo profile (written by \`cti-bridge demo\` into a temporary directory)
 active: true
+stateDirectory: ${options.stateDir}
 pbx:
   host: 127.0.0.1
   port: ${options.amiPort}
@@ -26,13 +29,19 @@ unknownCallers:
   defaultUser: { email: unknown.caller@example.com, name: Unknown Caller }
 queues:
   support: { group: Support }
-  sales: { group: Sales }
+  sales: { group: Sales, record: true }
 wrapUpSeconds: 2
 lookup:
   defaultCountry: DE
   answerWaitMs: 1500
 recordings:
   directory: ${options.recordingsDir}
+  settleSeconds: 1
+share:
+  # A directory standing in for the OS-mounted share (smb:// targets go through smbclient).
+  target: ${options.shareDir}
+  subdirectory: Demo
+  schedule: "0 3 * * *"   # nightly; the demo asks for a copy at the end (cti-bridge recordings copy-now)
 sync:
   intervalMinutes: 0
 logging:

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeAdminRequest } from '../daemon/admin-requests.ts';
 import { Daemon } from '../daemon/daemon.ts';
 import { CallIntegration } from '../integration/call-integration.ts';
 import { createLogger } from '../log/logger.ts';
@@ -10,6 +11,25 @@ import { DEMO_SECRETS, demoProfileYaml } from './demo-profile.ts';
 import { playMorning } from './morning.ts';
 import { summarise } from './summary.ts';
 import { timelineStream } from './timeline.ts';
+
+/** What `cti-bridge recordings copy-now` does against a running daemon, and wait for the copy. */
+async function copyNow(daemon: Daemon, configDir: string): Promise<void> {
+  await writeAdminRequest(configDir, 'copy');
+  await daemon.reload();
+  await daemon.idleCopies();
+}
+
+/** Paths of the files below `dir`, relative to it (what a supervisor sees on the share). */
+function filesBelow(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+      .sort();
+  } catch {
+    return [];
+  }
+}
 
 export interface DemoOptions {
   out: NodeJS.WritableStream;
@@ -39,9 +59,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const configDir = path.join(workDir, 'config');
   const recordingsDir = path.join(workDir, 'recordings');
   mkdirSync(configDir, { recursive: true });
+  // The "mounted share": it must exist, as a real mount point would.
+  mkdirSync(path.join(workDir, 'share'));
   writeFileSync(
     path.join(configDir, 'demo.yaml'),
-    demoProfileYaml({ amiPort: pbx.port, zendeskUrl: zd.url, recordingsDir }),
+    demoProfileYaml({
+      amiPort: pbx.port,
+      zendeskUrl: zd.url,
+      recordingsDir,
+      stateDir: path.join(workDir, 'state'),
+      shareDir: path.join(workDir, 'share'),
+    }),
   );
 
   out.write(`cti-bridge demo: fake PBX on 127.0.0.1:${pbx.port} (AMI), fake Zendesk on ${zd.url}\n`);
@@ -59,7 +87,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     await daemon.start();
     await playMorning(pbx, zd, (line) => out.write(`\n${line}\n`), DEMO_SECRETS.CTI_DEMO_ACCESS_TOKEN);
-    out.write(`\n${summarise(zd)}\n`);
+    out.write('\n— the supervisor wants the recordings now: cti-bridge recordings copy-now\n');
+    await copyNow(daemon, configDir);
+    out.write(`\n${summarise(zd, filesBelow(path.join(workDir, 'share')))}\n`);
     if (options.keepRunning) {
       out.write('\nstill running (the simulators and the daemon); Ctrl-C stops\n');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -1,7 +1,7 @@
 import type { FakeZendesk } from '../sim/zendesk/index.ts';
 
 /** The demo's closing figures, read off the fake Zendesk: what the agents saw, what it cost. */
-export function summarise(zd: FakeZendesk): string {
+export function summarise(zd: FakeZendesk, onShare: readonly string[] = []): string {
   const tickets = zd.state.tickets().filter((t) => String(t.external_id ?? '').startsWith('cti-bridge:'));
   const popsByAgent = new Map<string, number>();
   for (const pop of zd.pops) {
@@ -13,9 +13,13 @@ export function summarise(zd: FakeZendesk): string {
   const calls = bridge.filter((r) => !isSync(r.endpoint));
   const byEndpoint = new Map<string, number>();
   for (const r of calls) byEndpoint.set(r.endpoint, (byEndpoint.get(r.endpoint) ?? 0) + 1);
+  const recordings = tickets.flatMap((t) =>
+    zd.state.comments(t.id).flatMap((c) => c.attachment_ids.map((id) => zd.state.attachment(id))),
+  );
   const lines = [
     'summary',
     `  tickets created      ${tickets.length} (one per answered call)`,
+    `  recordings           ${recordings.filter((a) => a?.content_type === 'audio/wav').length} attached to their tickets; ${onShare.length} on the share${onShare.length ? `: ${onShare.join(', ')}` : ''}`,
     `  opened on screens    ${[...popsByAgent].map(([name, n]) => `${name} ${n}`).join(', ')}`,
     `  Zendesk requests     ${calls.length} for calls (${(calls.length / Math.max(1, tickets.length)).toFixed(2)} per answered call), plus ${bridge.length - calls.length} for the start-up sync`,
     ...[...byEndpoint]

@@ -52,6 +52,12 @@ function describe(r: Record<string, unknown>, names: TimelineNames): string | un
       return `${call} wrap-up: number added to ${names.userName(Number(r.userId)) ?? r.userId}, the requester the agent chose`;
     case 'sync finished; call handling on':
       return 'start-up sync done: agents and groups matched, default user found; handling calls';
+    case 'recording started':
+      return `${call} recording started (MixMonitor on ${r.channel})`;
+    case 'recording attached to the ticket with the call facts':
+      return `${call} recording attached to the ticket, on the call-facts comment`;
+    case 'copy run finished':
+      return `copy to the share ${r.outcome}: ${r.copied} copied, ${r.skipped} already there, ${r.failed} failed`;
     case 'no ticket for this call':
       return `${call} ERROR no ticket: ${JSON.stringify(r.err)}`;
     default:
