@@ -329,3 +329,17 @@ test('without an environment secrets are only checked for their form', async (t)
   assert.equal(result.valid, true);
   assert.equal(result.profile, undefined);
 });
+
+test('paths that would break an AMI line or an smbclient command are refused', async (t) => {
+  const yaml = validProfile()
+    .replace(
+      'directory: /var/spool/asterisk/monitor/cti-bridge',
+      'directory: "/var/spool/rec\\nAction: Originate"',
+    )
+    .concat('stateDirectory: "/var/lib/a;b"\n');
+  const { file, result } = await load(t, yaml);
+  assert.deepEqual(result.errors, [
+    `${file}: stateDirectory: must not contain control characters, double quotes or semicolons (got "/var/lib/a;b")`,
+    `${file}: recordings.directory: must not contain control characters, double quotes or semicolons (got "/var/spool/rec\\nAction: Originate")`,
+  ]);
+});
