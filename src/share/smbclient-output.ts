@@ -148,6 +148,11 @@ export function explain(problem: SmbProblem): string {
       return 'the account or its password has expired';
     case 'CONNECTION_REFUSED':
       return 'connection refused (is the server up, is the port right?)';
+    case 'CONNECTION_RESET':
+    case 'CONNECTION_DISCONNECTED':
+    case 'CONNECTION_ABORTED':
+    case 'PIPE_BROKEN':
+      return 'the connection was lost (server stopped, or the network dropped it)';
     case 'HOST_UNREACHABLE':
     case 'NETWORK_UNREACHABLE':
       return 'host unreachable';

@@ -1,6 +1,6 @@
 /**
- * One running `smbclient` process: connects, then runs one script of commands, each command's
- * output told apart from the next one's.
+ * One running `smbclient` process, fed commands on stdin, each command's output told apart from
+ * the next one's.
  *
  * smbclient has no machine-readable mode. Measured on 4.17:
  * - it goes on after a failed command, and its exit code says nothing about the commands;
@@ -10,12 +10,12 @@
  *   answers `<token>: command not found` right after the command's output, without asking the
  *   server. Everything between two markers belongs to one command;
  * - it reads stdin through stdio but waits for the *descriptor* to become readable before each
- *   line, so a line already in its buffer waits until more bytes or EOF arrive. Feeding commands
- *   one at a time therefore stalls; a whole script followed by EOF never does (EOF keeps the
- *   descriptor readable). Hence: first a lone marker (connected and logged in?), then the whole
- *   script at once and EOF.
- * Markers arrive live, so each command gets its own time bound, and a process killed midway
- * still tells which commands had finished.
+ *   line, so a line that arrived together with an earlier one waits in its buffer until more
+ *   bytes (or EOF) arrive. While a marker is outstanding we therefore "nudge": an empty line
+ *   (smbclient skips it silently) every few milliseconds, so the marker is read as soon as the
+ *   command before it is done. After `end()` (EOF) no nudge is needed.
+ * Markers arrive live, so each command has its own time bound, and a process killed midway still
+ * tells which commands had finished.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,14 +27,15 @@ export class SessionEnded extends Error {
   readonly reason: SessionEndReason;
   /** Output after the last marker: for a failed connect, smbclient's reason. */
   readonly lines: readonly string[];
-  readonly exitCode: number | null;
+  /** `exit 1`, or the signal that ended it (`SIGPIPE` when the server vanished mid-write). */
+  readonly how: string;
 
-  constructor(reason: SessionEndReason, lines: readonly string[], exitCode: number | null, cause?: unknown) {
-    super(`smbclient ended (${reason})`, { cause });
+  constructor(reason: SessionEndReason, lines: readonly string[], how: string, cause?: unknown) {
+    super(`smbclient ended (${reason}, ${how})`, { cause });
     this.name = 'SessionEnded';
     this.reason = reason;
     this.lines = lines;
-    this.exitCode = exitCode;
+    this.how = how;
   }
 }
 
@@ -47,23 +48,12 @@ export interface SessionOptions {
   signal?: AbortSignal;
 }
 
-export interface ScriptStep {
-  /** One smbclient command line. */
-  command: string;
-  /** The process is killed when this command has not finished after this long. */
-  budgetMs: number;
-}
-
-export interface ScriptResult {
-  /** One entry per completed step, in order: the lines it printed. Fewer than steps: cut off. */
-  outputs: string[][];
-  ended: SessionEnded;
-}
-
 /** Longest line we send: smbclient reads commands into a BUFSIZ buffer. */
 export const MAX_COMMAND_LENGTH = 4_000;
-/** A session closed without a script gets this long to exit on its own before SIGKILL. */
-const CLOSE_GRACE_MS = 5_000;
+/** A session ended without pending work gets this long to exit on its own before SIGKILL. */
+const EXIT_GRACE_MS = 5_000;
+const NUDGE_FIRST_MS = 1;
+const NUDGE_MAX_MS = 16;
 
 const live = new Set<ChildProcess>();
 // A daemon that exits mid-copy must not leave smbclient pushing a file nobody waits for.
@@ -71,24 +61,31 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+interface Pending {
+  token: string;
+  budgetMs: number;
+  resolve(lines: string[]): void;
+  reject(ended: SessionEnded): void;
+}
+
 export class SmbclientSession {
   readonly #child: ChildProcess;
   readonly #nonce = randomBytes(6).toString('hex');
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#kill('aborted');
-  /** Tokens of the markers sent and not yet seen, with the budget of the step each one ends. */
-  readonly #expected: Array<{ token: string; budgetMs: number }> = [];
-  readonly #outputs: string[][] = [];
+  /** Commands sent whose marker has not come back, oldest first. */
+  readonly #pending: Pending[] = [];
   readonly #closed: Promise<SessionEnded>;
-  readonly #connected: Promise<void>;
+  readonly #connected: Promise<string[]>;
   #seq = 0;
   #lines: string[] = [];
   #partial = { out: '', err: '' };
   #timer: NodeJS.Timeout | undefined;
+  #nudgeTimer: NodeJS.Timeout | undefined;
+  #nudgeMs = NUDGE_FIRST_MS;
+  #stdinEnded = false;
   #killReason: SessionEndReason | undefined;
   #ended: SessionEnded | undefined;
-  #scripted = false;
-  #onConnected: (() => void) | undefined;
 
   constructor(options: SessionOptions) {
     this.#signal = options.signal;
@@ -105,88 +102,96 @@ export class SmbclientSession {
       let spawnError: unknown;
       this.#child.once('error', (error) => {
         spawnError = error;
-        if (this.#child.pid === undefined) done(this.#finish('spawn-failed', null, error)); // no 'close' follows
+        if (this.#child.pid === undefined) done(this.#finish('spawn-failed', 'not started', error)); // no 'close' follows
       });
-      this.#child.once('close', (code) => {
-        done(this.#finish(this.#killReason ?? (spawnError ? 'spawn-failed' : 'exited'), code, spawnError));
+      this.#child.once('close', (code, signal) => {
+        const how = signal ?? `exit ${code}`;
+        done(this.#finish(this.#killReason ?? (spawnError ? 'spawn-failed' : 'exited'), how, spawnError));
       });
     });
-    this.#connected = new Promise<void>((resolve, reject) => {
-      this.#onConnected = resolve;
-      void this.#closed.then((ended) => reject(ended));
-    });
-    this.#connected.catch(() => {}); // observed through connected(), if at all
     if (this.#signal?.aborted) this.#kill('aborted');
     else this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#send([{ command: undefined, budgetMs: options.connectBudgetMs }]);
-  }
-
-  /** The process id, for tests that look at what the process was given. */
-  get pid(): number | undefined {
-    return this.#child.pid;
+    // A lone marker: answered once smbclient is connected, logged in and reading commands.
+    this.#connected = this.#send(undefined, options.connectBudgetMs);
+    this.#connected.catch(() => {}); // observed through connected(), if at all
   }
 
   /** Resolves once smbclient is connected, logged in and reading commands; rejects with SessionEnded. */
-  connected(): Promise<void> {
-    return this.#connected;
+  async connected(): Promise<void> {
+    await this.#connected;
   }
 
   /**
-   * Runs the script (once per session) and resolves when smbclient has exited: with the output of
-   * every step that completed and how the process ended. Never rejects.
+   * Sends one command line and resolves with what smbclient printed for it. Commands queue: each
+   * may be sent before the previous one's answer; each gets `budgetMs` from the moment smbclient
+   * can start on it, then the process is killed. Rejects with SessionEnded when the process ends
+   * before the answer.
    */
-  async run(steps: readonly ScriptStep[]): Promise<ScriptResult> {
-    if (this.#scripted) throw new Error('smbclient session: one script per session');
-    this.#scripted = true;
-    for (const step of steps) {
-      if (step.command.length > MAX_COMMAND_LENGTH || /[\r\n]/.test(step.command)) {
-        throw new Error('smbclient session: command too long or multi-line');
-      }
+  command(line: string, budgetMs: number): Promise<string[]> {
+    if (line.length > MAX_COMMAND_LENGTH || /[\r\n]/.test(line)) {
+      return Promise.reject(new Error('smbclient session: command too long or multi-line'));
     }
-    this.#send(steps);
-    this.#child.stdin?.end();
-    const ended = await this.#closed;
-    return { outputs: this.#outputs.slice(1), ended }; // [0] is the connect step
+    return this.#send(line, budgetMs);
   }
 
-  /** Ends a session that ran no script (stdin closed, SIGKILL if it lingers). Idempotent. */
-  async close(): Promise<SessionEnded> {
-    if (!this.#ended && !this.#scripted) {
-      this.#scripted = true;
+  /**
+   * No more commands: stdin is closed, smbclient works through what it has and exits. Resolves
+   * with how it ended. With nothing left to do it gets a few seconds before SIGKILL.
+   */
+  async end(): Promise<SessionEnded> {
+    if (!this.#stdinEnded && !this.#ended) {
+      this.#stdinEnded = true;
       this.#child.stdin?.end();
-      const timer = setTimeout(() => this.#kill('exited'), CLOSE_GRACE_MS);
-      await this.#closed;
-      clearTimeout(timer);
+      this.#graceIfIdle();
     }
     return this.#closed;
   }
 
-  /** Stops the process now; its pending steps end with `reason`. */
+  /** Stops the process now; pending commands reject with `reason`. */
   kill(reason: 'aborted' | 'timeout'): void {
     this.#kill(reason);
   }
 
-  #send(steps: ReadonlyArray<{ command: string | undefined; budgetMs: number }>): void {
-    if (this.#ended) return;
-    const text: string[] = [];
-    for (const step of steps) {
-      const token = `cti-mark-${this.#nonce}-${++this.#seq}`;
-      this.#expected.push({ token, budgetMs: step.budgetMs });
-      if (step.command !== undefined) text.push(step.command);
-      text.push(token);
-    }
-    if (text.length === 0) return;
-    const idle = this.#timer === undefined;
-    this.#child.stdin?.write(`${text.join('\n')}\n`);
-    if (idle) this.#arm();
+  #send(line: string | undefined, budgetMs: number): Promise<string[]> {
+    if (this.#ended) return Promise.reject(this.#ended);
+    if (this.#stdinEnded) return Promise.reject(new Error('smbclient session: already ended'));
+    const token = `cti-mark-${this.#nonce}-${++this.#seq}`;
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ token, budgetMs, resolve, reject });
+      this.#child.stdin?.write(line === undefined ? `${token}\n` : `${line}\n${token}\n`);
+      if (this.#pending.length === 1) this.#arm();
+      // A new command: nudge soon again, even if the last nudge had backed off.
+      clearTimeout(this.#nudgeTimer);
+      this.#nudgeTimer = undefined;
+      this.#nudgeMs = NUDGE_FIRST_MS;
+      this.#scheduleNudge();
+    });
   }
 
-  /** The bound of the step smbclient works on now, if one was sent. */
+  /** Once stdin is closed and every answer is in, smbclient should exit: a bound for that. */
+  #graceIfIdle(): void {
+    if (!this.#stdinEnded || this.#pending.length > 0 || this.#ended) return;
+    const timer = setTimeout(() => this.#kill('exited'), EXIT_GRACE_MS);
+    void this.#closed.then(() => clearTimeout(timer));
+  }
+
+  /** The bound of the command smbclient works on now. */
   #arm(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const next = this.#expected[0];
-    if (next && !this.#ended) this.#timer = setTimeout(() => this.#kill('timeout'), next.budgetMs);
+    const head = this.#pending[0];
+    if (head && !this.#ended) this.#timer = setTimeout(() => this.#kill('timeout'), head.budgetMs);
+  }
+
+  #scheduleNudge(): void {
+    if (this.#nudgeTimer || this.#stdinEnded || this.#ended || this.#pending.length === 0) return;
+    this.#nudgeTimer = setTimeout(() => {
+      this.#nudgeTimer = undefined;
+      if (this.#stdinEnded || this.#ended || this.#pending.length === 0) return;
+      this.#child.stdin?.write('\n');
+      this.#nudgeMs = Math.min(this.#nudgeMs * 2, NUDGE_MAX_MS);
+      this.#scheduleNudge();
+    }, this.#nudgeMs);
   }
 
   #kill(reason: SessionEndReason): void {
@@ -203,25 +208,29 @@ export class SmbclientSession {
   }
 
   #line(line: string): void {
-    const next = this.#expected[0];
-    if (!next || !line.startsWith(`${next.token}:`)) {
+    const head = this.#pending[0];
+    if (!head || !line.startsWith(`${head.token}:`)) {
       this.#lines.push(line);
       return;
     }
-    this.#expected.shift();
-    this.#outputs.push(this.#lines);
+    this.#pending.shift();
+    const lines = this.#lines;
     this.#lines = [];
-    if (this.#outputs.length === 1) this.#onConnected?.();
     this.#arm();
+    this.#graceIfIdle();
+    head.resolve(lines);
   }
 
-  #finish(reason: SessionEndReason, code: number | null, cause: unknown): SessionEnded {
+  #finish(reason: SessionEndReason, how: string, cause: unknown): SessionEnded {
     if (this.#ended) return this.#ended;
     clearTimeout(this.#timer);
+    clearTimeout(this.#nudgeTimer);
     for (const rest of [this.#partial.out, this.#partial.err]) if (rest) this.#lines.push(rest);
-    this.#ended = new SessionEnded(reason, this.#lines, code, cause);
+    const ended = new SessionEnded(reason, this.#lines, how, cause);
+    this.#ended = ended;
     live.delete(this.#child);
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    return this.#ended;
+    for (const pending of this.#pending.splice(0)) pending.reject(ended);
+    return ended;
   }
 }

@@ -1,15 +1,17 @@
 /**
  * The share over SMB through Samba's own `smbclient` (see README "Dependencies": the pure-JS
- * clients speak no SMB3, no NTLMv2 or corrupt data). One smbclient process per list() and per
- * copy() batch, driven command by command (smbclient-session.ts).
+ * clients speak no SMB3, no NTLMv2 or corrupt data). One smbclient process per list(), two per
+ * copy() batch (upload and publish, smbclient-copy.ts), each fed commands on stdin
+ * (smbclient-session.ts).
  *
  * Options passed to smbclient, and why:
  * - `-A <file>`: the only way the credentials travel (a 0600 file in a 0700 directory of our own,
  *   deleted on close): never argv (visible in `ps`), never the environment (/proc/<pid>/environ).
  * - `-m SMB3`: the highest dialect smbclient knows (3.1.1); the default minimum (SMB2_02) still
- *   lets an old NAS answer. Signing and encryption are left at smbclient's defaults, which sign
- *   and encrypt when the server requires it (Windows Server 2025 requires signing) and save the
- *   CPU when it does not; forcing them would add nothing the server asked for.
+ *   lets an old NAS answer. Signing and encryption stay at smbclient's defaults (`client signing`:
+ *   offered, used when the server requires it, as Windows Server 2025 does; `client smb encrypt`:
+ *   if_required), so the server's policy decides; forcing them would cost CPU on every copy for
+ *   nothing the server asked for, and an admin who wants them can say so in smb.conf.
  * - `-E`: all output on stderr, unbuffered and in order (the session's framing needs it).
  * - `-q`: no "Try help" banner.
  * - `-p <port>`: from the URL, default 445.
@@ -81,10 +83,9 @@ export class SmbclientTransport implements ShareTransport {
     if (bad) throw new ShareError('other', this.name, `cannot list "${dir}" on ${this.name}: ${bad}`);
     const session = await this.#connect(this.#spawn(signal));
     const doing = `listing "${dir}"`;
-    const { outputs, ended } = await session.run([
-      { command: `ls "${dir === '' ? '*' : `${dir}/*`}"`, budgetMs: this.#timeoutMs },
-    ]);
-    const lines = outputs[0];
+    const listing = session.command(`ls "${dir === '' ? '*' : `${dir}/*`}"`, this.#timeoutMs);
+    const ended = await session.end();
+    const lines = await listing.catch(() => undefined);
     if (!lines) throw this.#endedError(ended, doing);
     const sizes = new Map<string, number>();
     const problem = problemIn(lines);
@@ -108,25 +109,19 @@ export class SmbclientTransport implements ShareTransport {
       else valid.push(item);
     }
     if (valid.length > 0) {
-      // Both sessions start now: the second one's login overlaps the uploads.
-      const upload = this.#spawn(signal);
+      // The publish session starts once the upload session is in: its login then overlaps the
+      // first uploads instead of competing with the upload session's own start.
+      const upload = await this.#connect(this.#spawn(signal));
       let publish: SmbclientSession;
       try {
         publish = this.#spawn(signal);
       } catch (error) {
         upload.kill('aborted');
-        await upload.close();
-        throw error;
-      }
-      try {
-        await this.#connect(upload);
-      } catch (error) {
-        publish.kill('aborted');
-        await publish.close();
+        await upload.end();
         throw error;
       }
       const started = performance.now();
-      const done = await copyBatch(this.#context, upload, publish, valid, signal);
+      const done = await copyBatch(this.#context, upload, publish, valid);
       for (const outcome of done) outcomes.set(outcome.item, outcome);
       this.#log.debug('copy batch finished', {
         files: done.length,
@@ -173,7 +168,7 @@ export class SmbclientTransport implements ShareTransport {
       await session.connected();
       return session;
     } catch (error) {
-      await session.close();
+      await session.end();
       throw error instanceof SessionEnded ? this.#endedError(error, 'connecting') : error;
     }
   }
@@ -241,10 +236,12 @@ export class SmbclientTransport implements ShareTransport {
     }
     const problem = problemIn(ended.lines, { strict: true });
     if (problem) return this.#problemError(problem, doing);
+    // Killed by a signal (SIGPIPE: it wrote to a connection the server had closed) or an exit
+    // without a word: the connection is what failed.
     return new ShareError(
       'unreachable',
       this.name,
-      `smbclient ended (exit ${ended.exitCode}) while ${doing} on ${this.name} without saying why`,
+      `cannot reach ${this.name}: smbclient ended (${ended.how}) while ${doing}, the connection broke`,
     );
   }
 
