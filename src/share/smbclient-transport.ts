@@ -80,7 +80,8 @@ export class SmbclientTransport implements ShareTransport {
 
   async list(dir: string, signal?: AbortSignal): Promise<Map<string, number>> {
     const bad = pathProblem(dir, true);
-    if (bad) throw new ShareError('other', this.name, `cannot list "${dir}" on ${this.name}: ${bad}`);
+    if (bad)
+      throw new ShareError('other', this.name, `cannot list ${JSON.stringify(dir)} on ${this.name}: ${bad}`);
     const session = await this.#connect(this.#spawn(signal));
     const doing = `listing "${dir}"`;
     const listing = session.command(`ls "${dir === '' ? '*' : `${dir}/*`}"`, this.#timeoutMs);
@@ -260,21 +261,22 @@ export function pathProblem(remote: string, allowRoot: boolean): string | undefi
   if (remote === '') return allowRoot ? undefined : 'empty path';
   if (remote.length > 1_000) return 'path longer than 1000 characters';
   const bad = /["\\;*?<>|:\p{Cc}]/u.exec(remote);
-  if (bad) return `"${remote}" contains ${JSON.stringify(bad[0])}, which smbclient cannot be given safely`;
+  if (bad)
+    return `${JSON.stringify(remote)} contains ${JSON.stringify(bad[0])}, which smbclient cannot be given safely`;
   for (const segment of remote.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
-      return `"${remote}" is not a plain relative path (empty, . or .. part, or a leading /)`;
+      return `${JSON.stringify(remote)} is not a plain relative path (empty, . or .. part, or a leading /)`;
     }
   }
   return undefined;
 }
 
 function localPathProblem(local: string): string | undefined {
-  if (!path.isAbsolute(local)) return `local file "${local}" is not an absolute path`;
+  if (!path.isAbsolute(local)) return `local file ${JSON.stringify(local)} is not an absolute path`;
   if (local.length > MAX_COMMAND_LENGTH / 2)
     return `local path longer than ${MAX_COMMAND_LENGTH / 2} characters`;
   const bad = /[";\p{Cc}]/u.exec(local);
   if (bad)
-    return `local file "${local}" contains ${JSON.stringify(bad[0])}, which smbclient cannot be given safely`;
+    return `local file ${JSON.stringify(local)} contains ${JSON.stringify(bad[0])}, which smbclient cannot be given safely`;
   return undefined;
 }
