@@ -17,7 +17,7 @@
  * - `-p <port>`: from the URL, default 445.
  * The system's smb.conf is read as usual, so an admin can tune the client there.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log/logger.ts';
@@ -49,6 +49,10 @@ export interface SmbclientTransportOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** `cti-smb-<pid>-XXXXXX` in the temp directory: the pid tells whose it is. */
+const AUTH_DIR_PREFIX = 'cti-smb-';
+const AUTH_DIR_NAME = /^cti-smb-(\d+)-/;
+let staleRemoved = false;
 const DEFAULT_MIN_BYTES_PER_SECOND = 256 * 1024;
 
 export class SmbclientTransport implements ShareTransport {
@@ -193,7 +197,8 @@ export class SmbclientTransport implements ShareTransport {
       }
     }
     if (!this.#authDir) {
-      const dir = mkdtempSync(path.join(tmpdir(), 'cti-smb-')); // mode 0700
+      removeStaleAuthDirs();
+      const dir = mkdtempSync(path.join(tmpdir(), `${AUTH_DIR_PREFIX}${process.pid}-`)); // mode 0700
       const lines = [`username = ${o.username}`, `password = ${password}`];
       if (o.domain) lines.push(`domain = ${o.domain}`);
       writeFileSync(path.join(dir, 'auth'), `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
@@ -249,6 +254,41 @@ export class SmbclientTransport implements ShareTransport {
   #scrub(text: string): string {
     const password = this.#options.password.reveal();
     return password ? text.split(password).join('[redacted]') : text;
+  }
+}
+
+/**
+ * A daemon that was killed (SIGKILL, power loss with a persistent /tmp) could not delete its
+ * authentication file: the first transport of the next process removes those of processes that
+ * are gone. Only our own user's, only when the pid no longer exists.
+ */
+function removeStaleAuthDirs(): void {
+  if (staleRemoved) return;
+  staleRemoved = true;
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(AUTH_DIR_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    const dir = path.join(tmpdir(), name);
+    try {
+      if (statSync(dir).uid === process.getuid?.()) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, another user's
   }
 }
 
