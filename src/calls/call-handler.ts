@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../log/logger.ts';
+import type { CallJournal, JournaledCall } from './call-journal.ts';
 import type { CallerLookup, LookupResult } from './caller-lookup.ts';
 import { type CallerNumber, parseCallerNumber } from './caller-number.ts';
 import type { CallAbandoned, CallAnswered, CallEnded, CallEvent, CallQueued } from './events.ts';
@@ -25,7 +27,14 @@ export interface CallHandlerOptions {
   onTicket?: (callId: string, ticketId: number) => void;
   /** Recorded calls: the recording rides on the wrap-up comment. */
   recordings?: CallRecordingsPort;
+  /** Durable pending work: written before each Zendesk step, replayed after a restart. */
+  journal?: Pick<CallJournal, 'answered' | 'ticketCreated' | 'ticketFailed' | 'ended' | 'wrappedUp'>;
+  /** Waits between tries of a ticket or wrap-up Zendesk did not take (default 2 s doubling to 5 min). */
+  retry?: { firstMs: number; maxMs: number };
 }
+
+/** A replayed ticket still pops if the call is this recent and not known to be over. */
+const POP_STILL_USEFUL_MS = 120_000;
 
 /** What the handler knows about one call between QueueCallerJoin and the end of its wrap-up. */
 interface Call {
@@ -38,6 +47,7 @@ interface Call {
   agentName: string;
   ended: CallEnded | undefined;
   wrapUp: NodeJS.Timeout | undefined;
+  requester: Requester | undefined;
 }
 
 /** The call domain: one record per call, ticket on answer, wrap-up after the call. */
@@ -46,6 +56,7 @@ export class CallHandler {
   readonly #calls = new Map<string, Call>();
   readonly #work = new Set<Promise<unknown>>();
   readonly #log: Logger;
+  readonly #stopping = new AbortController();
   #accepting = true;
 
   constructor(options: CallHandlerOptions) {
@@ -56,6 +67,16 @@ export class CallHandler {
   /** Calls currently tracked (queued, talking or in wrap-up). */
   get activeCalls(): number {
     return this.#calls.size;
+  }
+
+  /** Calls not over yet, for the resync after an AMI reconnect (src/pbx/call-resync.ts). */
+  inProgress(): Array<{ callId: string; queue: string; state: 'queued' | 'answered' }> {
+    const out: Array<{ callId: string; queue: string; state: 'queued' | 'answered' }> = [];
+    for (const call of this.#calls.values()) {
+      if (call.ended) continue;
+      out.push({ callId: call.callId, queue: call.queue, state: call.ticket ? 'answered' : 'queued' });
+    }
+    return out;
   }
 
   handle(event: CallEvent): void {
@@ -84,6 +105,8 @@ export class CallHandler {
   /** Stop taking calls; finish tickets in flight and run pending wrap-ups now, within the deadline. */
   async stop(deadline: number): Promise<void> {
     this.#accepting = false;
+    // Retries waiting for their next try give up now; the journal replays them after the restart.
+    this.#stopping.abort();
     for (const call of this.#calls.values()) {
       if (call.wrapUp) {
         clearTimeout(call.wrapUp);
@@ -105,6 +128,14 @@ export class CallHandler {
 
   #queued(event: CallQueued): void {
     if (!this.#accepting) return;
+    if (this.#calls.has(event.callId)) {
+      // A repeated QueueCallerJoin (replayed, or the call moved on to another queue) adds nothing.
+      this.#log.debug('call queued again; it is tracked already', {
+        callId: event.callId,
+        queue: event.queue,
+      });
+      return;
+    }
     const call = this.#callFor(event.callId, event.queue, event.caller.num, event.caller.name);
     const log = this.#log.with({ callId: call.callId, queue: call.queue });
     if (call.caller.kind !== 'number') {
@@ -131,19 +162,63 @@ export class CallHandler {
       return;
     }
     call.agentName = event.agent.name;
-    call.ticket = this.#openTicket(call, event);
+    this.#journal(() => this.#o.journal?.answered(event), call.callId);
+    call.ticket = this.#ensureTicket(call, event, { checkFirst: false, replayed: false });
     this.#track(call.ticket);
+  }
+
+  /**
+   * After a restart: the journal's unfinished calls come back. Missing tickets are created (after
+   * looking for one the crash may have hidden), due wrap-ups run, calls still up wait for their end.
+   */
+  restore(calls: readonly JournaledCall[]): void {
+    const now = (this.#o.now ?? Date.now)();
+    for (const j of calls) {
+      if (this.#calls.has(j.callId)) continue;
+      const a = j.answered;
+      const call = this.#callFor(j.callId, a.queue, a.caller.num, a.caller.name);
+      call.agentName = a.agent.name;
+      call.ended = j.ended;
+      call.requester = j.requester;
+      call.ticket =
+        j.ticketId !== undefined && j.requester
+          ? Promise.resolve({ id: j.ticketId, requester: j.requester })
+          : this.#ensureTicket(call, a, { checkFirst: true, replayed: true });
+      this.#track(call.ticket);
+      if (j.ended) {
+        const wait = Math.max(0, (j.wrapUpDueAt ?? now) - now);
+        call.wrapUp = setTimeout(() => {
+          call.wrapUp = undefined;
+          this.#track(this.#wrapUp(call));
+        }, wait);
+      }
+    }
+    if (calls.length > 0)
+      this.#log.info('unfinished calls restored from the journal', { calls: calls.length });
   }
 
   #ended(event: CallEnded): void {
     const call = this.#calls.get(event.callId);
-    if (!call) return;
+    if (!call) {
+      this.#log.debug('call ended, but it is not tracked (never seen, or over already)', {
+        callId: event.callId,
+      });
+      return;
+    }
     if (!call.ticket) {
+      this.#log.debug('call ended before it was answered; no ticket, no wrap-up', { callId: call.callId });
       this.#calls.delete(call.callId);
       return;
     }
-    if (call.ended) return;
+    if (call.ended) {
+      this.#log.debug('call ended again; its wrap-up is under way', { callId: call.callId });
+      return;
+    }
     call.ended = event;
+    this.#journal(
+      () => this.#o.journal?.ended(event, (this.#o.now ?? Date.now)() + this.#o.wrapUpSeconds * 1000),
+      call.callId,
+    );
     if (!this.#accepting) {
       // Stopping: no timer may outlive stop(); the wrap-up runs now, as stop() does for the others.
       this.#track(this.#wrapUp(call));
@@ -158,12 +233,18 @@ export class CallHandler {
 
   #abandoned(event: CallAbandoned): void {
     // No ticket for an abandoned call; its lookup result stays cached for the call back.
+    if (!this.#calls.delete(event.callId)) {
+      this.#log.debug('caller abandoned a call that is not tracked (never seen, or over already)', {
+        callId: event.callId,
+        queue: event.queue,
+      });
+      return;
+    }
     this.#log.info('caller abandoned in queue', {
       callId: event.callId,
       queue: event.queue,
       holdSec: event.holdSec,
     });
-    this.#calls.delete(event.callId);
   }
 
   #callFor(callId: string, queue: string, num: string, name: string): Call {
@@ -179,58 +260,124 @@ export class CallHandler {
         agentName: '',
         ended: undefined,
         wrapUp: undefined,
+        requester: undefined,
       };
       this.#calls.set(callId, call);
     }
     return call;
   }
 
-  async #openTicket(
+  /**
+   * Creates the call's ticket, trying again (with growing waits) until Zendesk confirms one or the
+   * handler stops; the journal then replays it. After an attempt whose outcome is unknown, and
+   * after a restart, it first looks for the ticket by its external_id: Idempotency-Keys expire.
+   */
+  async #ensureTicket(
     call: Call,
     event: CallAnswered,
+    how: { checkFirst: boolean; replayed: boolean },
   ): Promise<{ id: number; requester: Requester } | undefined> {
     const log = this.#log.with({ callId: call.callId, queue: call.queue, agent: event.agent.name });
-    const answeredAt = (this.#o.now ?? Date.now)();
-    try {
-      const requester = await resolveRequester(this.#o, call);
-      const agentId = this.#o.directory.agentFor(event.agent);
-      if (agentId === undefined) {
-        log.warn('queue member is not mapped to a Zendesk agent: ticket unassigned, nothing popped', {
-          member: event.agent.name,
-          interface: event.agent.interface,
-        });
+    const now = this.#o.now ?? Date.now;
+    const answeredAt = now();
+    let checkFirst = how.checkFirst;
+    const retry = this.#o.retry ?? { firstMs: 2_000, maxMs: 300_000 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const found = checkFirst ? await this.#foundTicket(call) : undefined;
+        const created = found ?? (await this.#createTicket(call, event, log, how.replayed || attempt > 1));
+        this.#journal(
+          () => this.#o.journal?.ticketCreated(call.callId, created.id, created.requester),
+          call.callId,
+        );
+        log.info(
+          found
+            ? 'ticket found by its external_id: it was created before'
+            : created.popped
+              ? "ticket created and opened on the agent's screen"
+              : 'ticket created',
+          {
+            ticketId: created.id,
+            requester: created.requester.origin,
+            requesterId: created.requester.userId,
+            msSinceAnswer: now() - answeredAt,
+            ...(attempt > 1 || how.replayed ? { attempt, replayed: how.replayed } : {}),
+          },
+        );
+        this.#o.onTicket?.(call.callId, created.id);
+        return { id: created.id, requester: created.requester };
+      } catch (error) {
+        // Whatever happened, the ticket may exist now: look before creating again.
+        checkFirst = true;
+        this.#journal(
+          () => this.#o.journal?.ticketFailed(call.callId, (error as Error).message),
+          call.callId,
+        );
+        const waitMs = Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1));
+        if (this.#stopping.signal.aborted) {
+          log.error('no ticket for this call yet; the journal keeps it for the next start', { err: error });
+          return undefined;
+        }
+        log.error('no ticket for this call yet; trying again', { err: error, attempt, retryInMs: waitMs });
+        try {
+          await sleep(waitMs, undefined, { signal: this.#stopping.signal });
+        } catch {
+          return undefined; // stopping: the journal replays it
+        }
       }
-      const vars = {
-        callerNumber: call.caller.kind === 'number' ? call.caller.e164 : call.caller.kind,
-        callerName: cleanName(call.callerName),
-        queue: call.queue,
-        agent: event.agent.name,
-        time: new Date(event.at).toISOString(),
-      };
-      const created = await this.#o.helpdesk.openCallTicket({
-        callId: call.callId,
-        idempotencyKey: `cti-bridge-call-${call.callId}`,
-        requesterId: requester.userId,
-        groupId: this.#o.directory.groupFor(call.queue),
-        assigneeId: agentId,
-        subject: renderTemplate(this.#o.templates.subject, vars),
-        comment: renderTemplate(this.#o.templates.comment, vars),
-        tags: this.#o.templates.tags,
-        popToAgentId: agentId,
-        call: { from: vars.callerNumber, queue: call.queue, startedAt: event.at },
-      });
-      log.info(created.popped ? "ticket created and opened on the agent's screen" : 'ticket created', {
-        ticketId: created.id,
-        requester: requester.origin,
-        requesterId: requester.userId,
-        msSinceAnswer: (this.#o.now ?? Date.now)() - answeredAt,
-      });
-      this.#o.onTicket?.(call.callId, created.id);
-      return { id: created.id, requester };
-    } catch (error) {
-      log.error('no ticket for this call', { err: error });
-      return undefined;
     }
+  }
+
+  async #foundTicket(call: Call): Promise<{ id: number; requester: Requester; popped: false } | undefined> {
+    const found = await this.#o.helpdesk.findCallTicket(call.callId);
+    if (!found) return undefined;
+    // Replayed without the journal's requester: the default user is the one placeholder we know.
+    const requester: Requester = call.requester ?? {
+      userId: found.requesterId,
+      origin: found.requesterId === this.#o.directory.defaultUserId() ? 'default user' : 'caller',
+    };
+    return { id: found.id, requester, popped: false };
+  }
+
+  async #createTicket(
+    call: Call,
+    event: CallAnswered,
+    log: Logger,
+    late: boolean,
+  ): Promise<{ id: number; requester: Requester; popped: boolean }> {
+    call.requester ??= await resolveRequester(this.#o, call);
+    const requester = call.requester;
+    const agentId = this.#o.directory.agentFor(event.agent);
+    if (agentId === undefined) {
+      log.warn('queue member is not mapped to a Zendesk agent: ticket unassigned, nothing popped', {
+        member: event.agent.name,
+        interface: event.agent.interface,
+      });
+    }
+    // A late try (a retry, a replay) pops only while the call is still on: once it is over, a pop
+    // would only disturb the agent's next call. The first try pops whatever, as at pickup.
+    const now = (this.#o.now ?? Date.now)();
+    const popUseful = !late || (!call.ended && now - event.at <= POP_STILL_USEFUL_MS);
+    const vars = {
+      callerNumber: call.caller.kind === 'number' ? call.caller.e164 : call.caller.kind,
+      callerName: cleanName(call.callerName),
+      queue: call.queue,
+      agent: event.agent.name,
+      time: new Date(event.at).toISOString(),
+    };
+    const created = await this.#o.helpdesk.openCallTicket({
+      callId: call.callId,
+      idempotencyKey: `cti-bridge-call-${call.callId}`,
+      requesterId: requester.userId,
+      groupId: this.#o.directory.groupFor(call.queue),
+      assigneeId: agentId,
+      subject: renderTemplate(this.#o.templates.subject, vars),
+      comment: renderTemplate(this.#o.templates.comment, vars),
+      tags: this.#o.templates.tags,
+      popToAgentId: popUseful ? agentId : undefined,
+      call: { from: vars.callerNumber, queue: call.queue, startedAt: event.at },
+    });
+    return { id: created.id, requester, popped: created.popped };
   }
 
   async #wrapUp(call: Call): Promise<void> {
@@ -238,23 +385,50 @@ export class CallHandler {
     const ticket = await call.ticket;
     const event = call.ended;
     if (!ticket || !event) return;
-    await runWrapUp(
-      {
-        helpdesk: this.#o.helpdesk,
-        lookup: this.#o.lookup,
-        directory: this.#o.directory,
-        ...(this.#o.recordings ? { recordings: this.#o.recordings } : {}),
-        logger: this.#o.logger,
-      },
-      {
-        callId: call.callId,
-        caller: call.caller,
-        queue: call.queue,
-        agent: call.agentName,
-        ticket,
-        ended: event,
-      },
-    );
+    const retry = this.#o.retry ?? { firstMs: 2_000, maxMs: 300_000 };
+    for (let attempt = 1; ; attempt++) {
+      const saved = await runWrapUp(
+        {
+          helpdesk: this.#o.helpdesk,
+          lookup: this.#o.lookup,
+          directory: this.#o.directory,
+          ...(this.#o.recordings ? { recordings: this.#o.recordings } : {}),
+          logger: this.#o.logger,
+        },
+        {
+          callId: call.callId,
+          caller: call.caller,
+          queue: call.queue,
+          agent: call.agentName,
+          ticket,
+          ended: event,
+        },
+      );
+      if (saved) {
+        this.#journal(() => this.#o.journal?.wrappedUp(call.callId), call.callId);
+        return;
+      }
+      if (this.#stopping.signal.aborted) return; // the journal replays it
+      try {
+        await sleep(Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1)), undefined, {
+          signal: this.#stopping.signal,
+        });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** A journal write that fails (disk full) must not cost the call its ticket: log it and go on. */
+  #journal(write: () => void, callId: string): void {
+    try {
+      write();
+    } catch (error) {
+      this.#log.error('call journal not written; this call is not protected against a restart', {
+        callId,
+        err: error,
+      });
+    }
   }
 
   #track(work: Promise<unknown>): void {

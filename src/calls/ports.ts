@@ -48,6 +48,8 @@ export interface TicketAfterCall {
 export interface HelpdeskPort {
   /** End users whose phone identities match the number. */
   findUsersByPhone(e164: string): Promise<HelpdeskUser[]>;
+  /** The ticket an earlier attempt created for this call (found by its external_id), if any. */
+  findCallTicket(callId: string): Promise<{ id: number; requesterId: number } | undefined>;
   /** Create the ticket and, when asked, open it on the agent's screen: as few requests as possible. */
   openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket>;
   createEndUser(user: { name: string; phone: string }): Promise<HelpdeskUser>;

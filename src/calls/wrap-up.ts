@@ -28,7 +28,8 @@ export interface FinishedCall {
  * After the call and its wrap-up time: the call-facts comment, and the backfill. Adding the comment
  * returns the ticket as the agent left it, so the backfill costs no extra read.
  */
-export async function runWrapUp(deps: WrapUpDeps, call: FinishedCall): Promise<void> {
+/** True once the facts comment is saved (the backfill's own failures are logged, not retried). */
+export async function runWrapUp(deps: WrapUpDeps, call: FinishedCall): Promise<boolean> {
   const log = deps.logger.child('calls').with({ callId: call.callId, ticketId: call.ticket.id });
   let requesterNow: number;
   const recording = await deps.recordings?.attachmentFor(call.callId);
@@ -51,9 +52,10 @@ export async function runWrapUp(deps: WrapUpDeps, call: FinishedCall): Promise<v
   } catch (error) {
     if (recording) deps.recordings?.attachmentSaved(call.callId, false);
     log.error('call facts not added to the ticket', { err: error });
-    return;
+    return false;
   }
   await backfillNumber(deps, call, requesterNow, log);
+  return true;
 }
 
 /** If the agent moved the ticket from a placeholder requester to a real customer, teach Zendesk the number. */

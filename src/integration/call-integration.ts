@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { type CallerCache, createCallerCache } from '../calls/cache-store.ts';
 import { CallHandler } from '../calls/call-handler.ts';
+import { CallJournal } from '../calls/call-journal.ts';
 import { CallerLookup } from '../calls/caller-lookup.ts';
 import type { CallEvent } from '../calls/events.ts';
 import type { Directory } from '../calls/ports.ts';
@@ -11,6 +12,7 @@ import { syncDirectory } from '../directory/directory-sync.ts';
 import type { Logger } from '../log/logger.ts';
 import { AmiClient } from '../pbx/ami-client.ts';
 import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
+import { CallResync } from '../pbx/call-resync.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
 import { RecordingsService } from '../recordings/recordings-service.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
@@ -18,6 +20,16 @@ import { zendeskFromProfile } from './zendesk-from-profile.ts';
 /** Events that arrive before the first sync finished wait here; a bound keeps memory finite. */
 const MAX_BUFFERED_EVENTS = 10_000;
 const SYNC_RETRY_MS = 30_000;
+/** Finished calls stay in the journal this long (for an admin looking into a call), then go. */
+const JOURNAL_KEEP_MS = 86_400_000;
+
+/** Timings that are constants in production; fault tests shorten them to run in seconds. */
+export interface IntegrationTuning {
+  /** Waits between tries of a ticket or wrap-up Zendesk did not take. */
+  retry?: { firstMs: number; maxMs: number };
+  /** Per-request timeout towards Zendesk (default 15 s). */
+  zendeskTimeoutMs?: number;
+}
 
 /**
  * Everything an active profile runs: the AMI link, the Zendesk client, the start-up sync and the
@@ -34,6 +46,8 @@ export class CallIntegration implements Integration {
   #handler: CallHandler | undefined;
   #zendesk: ReturnType<typeof zendeskFromProfile> | undefined;
   #recordings: RecordingsService | undefined;
+  #journal: CallJournal | undefined;
+  #compactTimer: NodeJS.Timeout | undefined;
   #ready = false;
   #buffer: CallEvent[] = [];
   #syncTimer: NodeJS.Timeout | undefined;
@@ -41,8 +55,11 @@ export class CallIntegration implements Integration {
   #syncing: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(profile: ResolvedProfile, deps: IntegrationDeps) {
+  readonly #tuning: IntegrationTuning;
+
+  constructor(profile: ResolvedProfile, deps: IntegrationDeps, tuning: IntegrationTuning = {}) {
     this.#profile = profile;
+    this.#tuning = tuning;
     this.#logger = deps.logger.with({ profile: profile.name });
     this.#log = this.#logger.child('calls');
   }
@@ -55,7 +72,11 @@ export class CallIntegration implements Integration {
       p.cache.password,
       `cti-bridge:${new URL(p.zendesk.baseUrl).host}`,
     );
-    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger);
+    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger, undefined, this.#tuning.zendeskTimeoutMs);
+    this.#journal = CallJournal.open(CallJournal.fileFor(p.stateDirectory, p.name));
+    this.#compactJournal();
+    this.#compactTimer = setInterval(() => this.#compactJournal(), JOURNAL_KEEP_MS / 24);
+    this.#compactTimer.unref();
     const lookup = new CallerLookup({
       helpdesk: this.#zendesk.helpdesk,
       cache: this.#cache.keyv as never,
@@ -94,6 +115,8 @@ export class CallIntegration implements Integration {
       wrapUpSeconds: p.wrapUpSeconds,
       templates: p.tickets,
       logger: this.#logger,
+      journal: this.#journal,
+      ...(this.#tuning.retry ? { retry: this.#tuning.retry } : {}),
       ...(recordings
         ? {
             recordings: recordings.attacher,
@@ -106,13 +129,27 @@ export class CallIntegration implements Integration {
       const translated = callEventFromAmi(message, Date.now());
       if (!translated) return;
       if ('skip' in translated) {
-        this.#logger.child('ami').debug('AMI event skipped', { reason: translated.skip });
+        this.#logger
+          .child('ami')
+          .debug('AMI event skipped', { reason: translated.skip, callId: translated.callId });
         return;
       }
       this.#dispatch(translated.event);
     });
+    // Reconnect resync (src/pbx/call-resync.ts): after each reconnect once the first sync has
+    // run, calls queued, answered or ended while the link was down are rebuilt from the PBX.
+    const resync = new CallResync({
+      ami: this.#ami,
+      known: () => this.#handler?.inProgress() ?? [],
+      queues: new Set(Object.keys(p.queues)),
+      dispatch: (event) => this.#dispatch(event),
+      logger: this.#logger,
+    });
     this.#ami.onUp(() => {
-      if (!this.#ready) void this.sync();
+      if (!this.#ready) {
+        resync.skip();
+        void this.sync();
+      } else resync.request();
     });
     this.#ami.start();
     const minutes = p.sync.intervalMinutes;
@@ -139,11 +176,13 @@ export class CallIntegration implements Integration {
     this.#stopped = true;
     clearInterval(this.#syncTimer);
     clearTimeout(this.#syncRetry);
+    clearInterval(this.#compactTimer);
     await this.#handler?.stop(deadline);
     await this.#recordings?.stop(deadline);
     await this.#ami?.stop();
     this.#zendesk?.http.lanes.clear();
     await this.#cache?.close();
+    this.#journal?.close();
   }
 
   #dispatch(event: CallEvent): void {
@@ -156,6 +195,14 @@ export class CallIntegration implements Integration {
       return;
     }
     this.#buffer.push(event);
+  }
+
+  #compactJournal(): void {
+    try {
+      this.#journal?.compact(Date.now() - JOURNAL_KEEP_MS);
+    } catch (error) {
+      this.#log.warn('call journal not compacted', { err: error });
+    }
   }
 
   #handle(event: CallEvent): void {
@@ -188,6 +235,9 @@ export class CallIntegration implements Integration {
     }
     if (!this.#ready) {
       this.#ready = true;
+      // What a previous run left unfinished comes first: its calls are older than the buffered events.
+      const unfinished = this.#journal?.unfinished() ?? [];
+      this.#handler?.restore(unfinished);
       const buffered = this.#buffer;
       this.#buffer = [];
       for (const event of buffered) this.#handle(event);

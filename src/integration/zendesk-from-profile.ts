@@ -15,6 +15,7 @@ export function zendeskFromProfile(
   zendesk: ResolvedProfile['zendesk'],
   logger: Logger,
   onRequest?: (endpoint: string) => void,
+  timeoutMs?: number,
 ): ZendeskParts {
   const auth: ZendeskAuth =
     zendesk.auth.type === 'oauth'
@@ -25,6 +26,7 @@ export function zendeskFromProfile(
     auth,
     logger,
     ...(onRequest ? { onRequest } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
   });
   return {
     http,

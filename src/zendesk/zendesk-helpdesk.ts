@@ -60,6 +60,20 @@ export class ZendeskHelpdesk implements HelpdeskPort {
       .map(toUser);
   }
 
+  async findCallTicket(callId: string): Promise<{ id: number; requesterId: number } | undefined> {
+    const endpoint = 'GET /api/v2/tickets';
+    const { body } = await this.#http.request<unknown>({
+      lane: 'pop',
+      method: 'GET',
+      path: '/api/v2/tickets.json',
+      endpoint,
+      searchParams: { external_id: externalId(callId) },
+      retries: 1,
+    });
+    const ticket = field(body, 'tickets', endpoint, isArray).find(hasId<WireTicket>);
+    return ticket ? { id: ticket.id, requesterId: ticket.requester_id } : undefined;
+  }
+
   async openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
     if (this.#tpe) return this.#createVoiceTicket(ticket);
     const id = await this.#createTicket(ticket);
@@ -241,6 +255,11 @@ export class ZendeskHelpdesk implements HelpdeskPort {
   }
 }
 
+/** The call id on the ticket: how a retry finds the ticket after Zendesk forgot the Idempotency-Key. */
+function externalId(callId: string): string {
+  return `cti-bridge:${callId}`;
+}
+
 function ticketFields(ticket: NewCallTicket): Record<string, unknown> {
   return {
     subject: ticket.subject,
@@ -250,6 +269,6 @@ function ticketFields(ticket: NewCallTicket): Record<string, unknown> {
     ...(ticket.assigneeId === undefined ? {} : { assignee_id: ticket.assigneeId }),
     ...(ticket.groupId === undefined ? {} : { group_id: ticket.groupId }),
     tags: ticket.tags,
-    external_id: `cti-bridge:${ticket.callId}`,
+    external_id: externalId(ticket.callId),
   };
 }

@@ -196,6 +196,7 @@ function lookupOver(cache: CallerCache<never>) {
     getUser: unused,
     addPhoneIdentity: unused,
     uploadFile: unused,
+    findCallTicket: unused,
   };
   const lookup = new CallerLookup({
     helpdesk,

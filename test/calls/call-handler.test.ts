@@ -82,6 +82,11 @@ class MemoryHelpdesk implements HelpdeskPort {
     return found;
   }
 
+  async findCallTicket(callId: string): Promise<{ id: number; requesterId: number } | undefined> {
+    const ticket = this.tickets.find((t) => t.callId === callId);
+    return ticket ? { id: ticket.id, requesterId: this.#requesterOf.get(ticket.id)! } : undefined;
+  }
+
   async openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
     await sleep(this.ticketDelayMs);
     const id = this.#nextTicket++;

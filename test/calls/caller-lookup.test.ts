@@ -27,6 +27,7 @@ function searchOnly(search: (e164: string) => Promise<HelpdeskUser[]>) {
     getUser: unused,
     addPhoneIdentity: unused,
     uploadFile: unused,
+    findCallTicket: unused,
   };
   return { helpdesk, searches };
 }

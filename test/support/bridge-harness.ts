@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ResolvedProfile } from '../../src/config/config-dir.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { CallIntegration } from '../../src/integration/call-integration.ts';
+import { CallIntegration, type IntegrationTuning } from '../../src/integration/call-integration.ts';
 import { type FakePbx, startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
 import { type FakeZendesk, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { captureLogs } from './log-capture.ts';
@@ -16,6 +16,8 @@ export interface Bridge {
   daemon: Daemon;
   logs: ReturnType<typeof captureLogs>;
   configDir: string;
+  /** Stops the daemon (as SIGTERM does) and starts a new one on the same configuration and state. */
+  restart(): Promise<void>;
   /** Holds `state/` (the journal) and `recordings/` unless the profile names others; removed by close(). */
   workDir: string;
   /** Requests the fake Zendesk has seen since `mark()`. */
@@ -72,6 +74,8 @@ export async function startBridge(
     waitForSync?: boolean;
     /** Watch the config directory as the service does (admin requests, activation); off by default. */
     watch?: boolean;
+    /** Shorter retry waits and Zendesk timeouts for fault tests. */
+    tuning?: IntegrationTuning;
   } = {},
 ): Promise<Bridge> {
   const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret }, ...options.pbx });
@@ -94,13 +98,15 @@ export async function startBridge(
     }),
   );
   const logs = captureLogs();
-  const daemon = new Daemon({
-    configDir: config.dir,
-    env: TEST_SECRET_ENV,
-    logger: logs.logger,
-    createIntegration: (profile: ResolvedProfile, deps) => new CallIntegration(profile, deps),
-    watch: options.watch ? { debounceMs: 20, pollMs: 200 } : false,
-  });
+  const newDaemon = () =>
+    new Daemon({
+      configDir: config.dir,
+      env: TEST_SECRET_ENV,
+      logger: logs.logger,
+      createIntegration: (profile: ResolvedProfile, deps) => new CallIntegration(profile, deps, options.tuning),
+      watch: options.watch ? { debounceMs: 20, pollMs: 200 } : false,
+    });
+  let daemon = newDaemon();
   await daemon.start();
   const logged = (pattern: RegExp, level?: string) =>
     logs.records().filter((r) => pattern.test(String(r.msg)) && (!level || r.level === level));
@@ -109,7 +115,16 @@ export async function startBridge(
   return {
     pbx,
     zd,
-    daemon,
+    get daemon() {
+      return daemon;
+    },
+    async restart() {
+      await daemon.stop();
+      const syncs = logged(/sync finished/).length;
+      daemon = newDaemon();
+      await daemon.start();
+      await waitFor(() => logged(/sync finished/).length > syncs, 'the sync after the restart');
+    },
     logs,
     configDir: config.dir,
     workDir: work,

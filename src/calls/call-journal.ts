@@ -1,0 +1,184 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { CallAnswered, CallEnded } from './events.ts';
+import type { Requester } from './requester.ts';
+
+/**
+ * The Zendesk work each answered call owes, written before it is attempted and marked done once
+ * Zendesk confirmed it: the ticket (with its pop), then the wrap-up (facts comment, backfill).
+ * SQLite in WAL mode with synchronous=FULL: a row written is on disk, so a SIGKILL or a power cut
+ * loses no call. On start the daemon replays what is not done. Rows of finished calls are
+ * compacted away after a day.
+ */
+
+export interface JournaledCall {
+  callId: string;
+  answered: CallAnswered;
+  ticketId: number | undefined;
+  requester: Requester | undefined;
+  /** Create attempts whose outcome was not a ticket (failed, or unknown after a timeout). */
+  ticketAttempts: number;
+  lastError: string | undefined;
+  ended: CallEnded | undefined;
+  wrapUpDueAt: number | undefined;
+  wrappedUpAt: number | undefined;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS calls (
+  call_id TEXT PRIMARY KEY,
+  answered TEXT NOT NULL,
+  ticket_id INTEGER,
+  requester TEXT,
+  ticket_attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  ended TEXT,
+  wrap_up_due_at INTEGER,
+  wrapped_up_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_open ON calls (wrapped_up_at);`;
+
+type Row = Record<string, SQLInputValue>;
+
+export class CallJournal {
+  readonly file: string;
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  readonly #now: () => number;
+
+  private constructor(file: string, db: DatabaseSync, now: () => number) {
+    this.file = file;
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /** Opens (creating when missing) the journal; throws naming the path when it cannot. */
+  static open(file: string, now: () => number = Date.now): CallJournal {
+    let db: DatabaseSync;
+    try {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
+      db = new DatabaseSync(file);
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+      db.exec(SCHEMA);
+    } catch (error) {
+      throw new Error(`cannot open the call journal ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    return new CallJournal(file, db, now);
+  }
+
+  /** `<stateDirectory>/<profile>.journal.sqlite` (shared with the recordings journal). */
+  static fileFor(stateDirectory: string, profileName: string): string {
+    return path.join(stateDirectory, `${profileName}.journal.sqlite`);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** The call was answered: from now on it is owed a ticket. False when it was journaled already. */
+  answered(event: CallAnswered): boolean {
+    const result = this.#run(
+      'INSERT INTO calls (call_id, answered, updated_at) VALUES (?, ?, ?) ON CONFLICT(call_id) DO NOTHING',
+      event.callId,
+      JSON.stringify(event),
+      this.#now(),
+    );
+    return result.changes > 0;
+  }
+
+  ticketCreated(callId: string, ticketId: number, requester: Requester): void {
+    this.#run(
+      'UPDATE calls SET ticket_id = ?, requester = ?, last_error = NULL, updated_at = ? WHERE call_id = ?',
+      ticketId,
+      JSON.stringify(requester),
+      this.#now(),
+      callId,
+    );
+  }
+
+  /** An attempt that gave no ticket: failed, or its outcome is unknown (so look before creating again). */
+  ticketFailed(callId: string, error: string): void {
+    this.#run(
+      'UPDATE calls SET ticket_attempts = ticket_attempts + 1, last_error = ?, updated_at = ? WHERE call_id = ?',
+      error,
+      this.#now(),
+      callId,
+    );
+  }
+
+  ended(event: CallEnded, wrapUpDueAt: number): void {
+    this.#run(
+      'UPDATE calls SET ended = COALESCE(ended, ?), wrap_up_due_at = COALESCE(wrap_up_due_at, ?), updated_at = ? WHERE call_id = ?',
+      JSON.stringify(event),
+      wrapUpDueAt,
+      this.#now(),
+      event.callId,
+    );
+  }
+
+  wrappedUp(callId: string): void {
+    this.#run(
+      'UPDATE calls SET wrapped_up_at = ?, updated_at = ? WHERE call_id = ?',
+      this.#now(),
+      this.#now(),
+      callId,
+    );
+  }
+
+  get(callId: string): JournaledCall | undefined {
+    const row = this.#statement('SELECT * FROM calls WHERE call_id = ?').get(callId) as Row | undefined;
+    return row ? toCall(row) : undefined;
+  }
+
+  /** Calls whose work is not done: no ticket yet, or no wrap-up yet. Oldest first. */
+  unfinished(): JournaledCall[] {
+    const rows = this.#statement(
+      'SELECT * FROM calls WHERE wrapped_up_at IS NULL ORDER BY updated_at, call_id',
+    ).all() as Row[];
+    return rows.map(toCall);
+  }
+
+  /** Removes calls wrapped up before `before`; returns how many. */
+  compact(before: number): number {
+    return Number(
+      this.#run('DELETE FROM calls WHERE wrapped_up_at IS NOT NULL AND wrapped_up_at < ?', before).changes,
+    );
+  }
+
+  #run(sql: string, ...params: SQLInputValue[]) {
+    return this.#statement(sql).run(...params);
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function toCall(row: Row): JournaledCall {
+  const optional = (value: SQLInputValue | undefined) =>
+    value === null || value === undefined ? undefined : value;
+  const requester = optional(row.requester);
+  const ended = optional(row.ended);
+  const dueAt = optional(row.wrap_up_due_at);
+  const wrappedAt = optional(row.wrapped_up_at);
+  const ticketId = optional(row.ticket_id);
+  const lastError = optional(row.last_error);
+  return {
+    callId: String(row.call_id),
+    answered: JSON.parse(String(row.answered)) as CallAnswered,
+    ticketId: ticketId === undefined ? undefined : Number(ticketId),
+    requester: requester === undefined ? undefined : (JSON.parse(String(requester)) as Requester),
+    ticketAttempts: Number(row.ticket_attempts),
+    lastError: lastError === undefined ? undefined : String(lastError),
+    ended: ended === undefined ? undefined : (JSON.parse(String(ended)) as CallEnded),
+    wrapUpDueAt: dueAt === undefined ? undefined : Number(dueAt),
+    wrappedUpAt: wrappedAt === undefined ? undefined : Number(wrappedAt),
+  };
+}
