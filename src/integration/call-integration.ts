@@ -128,7 +128,9 @@ export class CallIntegration implements Integration {
       const translated = callEventFromAmi(message, Date.now());
       if (!translated) return;
       if ('skip' in translated) {
-        this.#logger.child('ami').debug('AMI event skipped', { reason: translated.skip });
+        this.#logger
+          .child('ami')
+          .debug('AMI event skipped', { reason: translated.skip, callId: translated.callId });
         return;
       }
       this.#dispatch(translated.event);

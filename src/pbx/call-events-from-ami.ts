@@ -10,7 +10,8 @@ export const CALL_EVENT_NAMES: ReadonlySet<string> = new Set([
   'QueueCallerAbandon',
 ]);
 
-export type Translation = { event: CallEvent } | { skip: string } | undefined;
+/** A skipped event names its call when it carries an id, so the log line can say which. */
+export type Translation = { event: CallEvent } | { skip: string; callId?: string } | undefined;
 
 /**
  * One AMI event → one domain event, keyed by Linkedid. Caller fields come from the queue
@@ -22,7 +23,8 @@ export function callEventFromAmi(message: AmiMessage, now: number): Translation 
   if (!CALL_EVENT_NAMES.has(name)) return undefined;
   const callId = message.get('Linkedid') || message.get('Uniqueid');
   const queue = message.get('Queue');
-  if (!callId || !queue) return { skip: `${name} without ${callId ? 'Queue' : 'Linkedid'}` };
+  if (!callId) return { skip: `${name} without Linkedid` };
+  if (!queue) return { skip: `${name} without Queue`, callId };
   const caller = { num: message.get('CallerIDNum') ?? '', name: message.get('CallerIDName') ?? '' };
   const holdSec = seconds(message.get('HoldTime'));
   switch (name) {
@@ -31,7 +33,7 @@ export function callEventFromAmi(message: AmiMessage, now: number): Translation 
     case 'AgentConnect': {
       const memberInterface = message.get('Interface') ?? '';
       const channel = message.get('Channel');
-      if (!channel) return { skip: 'AgentConnect without Channel' };
+      if (!channel) return { skip: 'AgentConnect without Channel', callId };
       return {
         event: {
           type: 'CallAnswered',
