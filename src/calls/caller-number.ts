@@ -1,4 +1,4 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { type CountryCode, parseIncompletePhoneNumber, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
  * What a caller ID says about the caller. Only `number` is ever looked up in Zendesk; every other
@@ -31,6 +31,10 @@ export function parseCallerNumber(raw: string, defaultCountry: CountryCode): Cal
   const digitCount = [...candidate].filter((ch) => /\p{Nd}/u.test(ch)).length;
   if (digitCount < 3 || digitCount > 17)
     return { kind: 'invalid', raw: clip(raw), reason: 'wrong number of digits' };
+  // libphonenumber reads ASCII, fullwidth and Arabic-Indic digits and silently drops any other
+  // script's (Devanagari, Bengali, Thai…): `+4930 123456 ७८९` would be searched as +4930123456.
+  if (parseIncompletePhoneNumber(candidate).replace(/\D/g, '').length !== digitCount)
+    return { kind: 'invalid', raw: clip(raw), reason: 'digits of a script that cannot be read' };
   const parsed = parsePhoneNumberFromString(candidate, defaultCountry);
   if (!parsed?.isPossible()) return { kind: 'invalid', raw: clip(raw), reason: 'not a possible number' };
   return { kind: 'number', e164: parsed.number, raw };
