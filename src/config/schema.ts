@@ -266,6 +266,11 @@ export const profileSchema = z
       .describe(
         'Where the bridge keeps its journal (`<profile>.journal.sqlite`: every recording and its state); must survive restarts.',
       ),
+    stopTimeoutSeconds: int(1, 600)
+      .default(10)
+      .describe(
+        'On SIGTERM or a profile switch: how long in-flight tickets and wrap-ups may take before the daemon stops anyway (the journal keeps the rest for the next start).',
+      ),
     pbx: pbxSchema,
     zendesk: zendeskSchema,
     unknownCallers: unknownCallersSchema,

@@ -180,7 +180,7 @@ export class Daemon {
         profile: profile.name,
         err: error,
       });
-      await integration.stop(this.#deadline()).catch(() => {});
+      await integration.stop(this.#deadline(profile.profile.stopTimeoutSeconds)).catch(() => {});
     }
   }
 
@@ -190,15 +190,16 @@ export class Daemon {
     this.#running = undefined;
     this.#log.info('stopping integration', { profile: running.profile.name, reason });
     try {
-      await running.integration.stop(this.#deadline());
+      await running.integration.stop(this.#deadline(running.profile.profile?.stopTimeoutSeconds));
       this.#log.info('integration stopped', { profile: running.profile.name });
     } catch (error) {
       this.#log.error('integration did not stop cleanly', { profile: running.profile.name, err: error });
     }
   }
 
-  #deadline(): number {
-    return (this.#deps.now ?? Date.now)() + (this.#deps.stopTimeoutMs ?? 10_000);
+  #deadline(fromProfile: number | undefined): number {
+    const timeoutMs = this.#deps.stopTimeoutMs ?? (fromProfile === undefined ? 10_000 : fromProfile * 1000);
+    return (this.#deps.now ?? Date.now)() + timeoutMs;
   }
 
   #keepingMessage(): Record<string, string> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,10 +12,11 @@ import { startFakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { Secret } from '../../src/util/secret.ts';
 import { randomFile, sha256 } from '../share/smb-fixtures.ts';
 import { FAKE_ZENDESK_CREDENTIALS, waitFor } from '../support/bridge-harness.ts';
-import { captureLogs, captureOutput } from '../support/log-capture.ts';
+import { startDaemonProcess } from '../support/daemon-process.ts';
+import { captureLogs } from '../support/log-capture.ts';
 import { profileYaml, tempConfigDir } from '../support/profiles.ts';
 import { type SambaServer, sambaSkipReason, startSamba } from '../support/samba-server.ts';
-import { TEST_SECRET_ENV, TEST_SECRETS } from '../support/test-secrets.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 
 const DAY = 86_400_000;
 const SUB = 'Callcenter/Berlin';
@@ -245,35 +245,13 @@ describe('copying recordings to a real Samba share', { skip }, () => {
 });
 
 describe('the daemon killed in the middle of a copy run', { skip }, () => {
-  const bin = path.resolve(import.meta.dirname, '../../bin/cti-bridge.js');
   let samba: SambaServer;
-  const children = new Set<ChildProcess>();
   before(async () => {
     samba = await startSamba({ password: TEST_SECRETS.sharePassword });
   });
   after(async () => {
-    for (const child of children) child.kill('SIGKILL');
     await samba?.stop();
   });
-
-  /** The daemon as systemd runs it: its own process, JSON log lines on stdout. */
-  function daemon(configDir: string): { child: ChildProcess; said: (text: string) => boolean } {
-    const child = spawn(process.execPath, [bin, '--config-dir', configDir, 'run'], {
-      env: { PATH: process.env.PATH, ...TEST_SECRET_ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const capture = captureOutput('cti-bridge run (SIGKILL mid-copy)');
-    let text = '';
-    const output = (chunk: Buffer) => {
-      capture(chunk);
-      text += String(chunk);
-    };
-    child.stdout?.on('data', output);
-    child.stderr?.on('data', output);
-    children.add(child);
-    child.once('exit', () => children.delete(child));
-    return { child, said: (what) => text.includes(what) };
-  }
 
   test('no truncated file counts as copied; the restarted daemon marks the run interrupted and catches up at once', async (t) => {
     const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret } });
@@ -311,7 +289,7 @@ describe('the daemon killed in the middle of a copy run', { skip }, () => {
     );
     const journal = RecordingJournal.open(RecordingJournal.fileFor(path.join(work, 'state'), 'main'));
     t.after(() => journal.close());
-    const first = daemon(config.dir);
+    const first = startDaemonProcess(config.dir, 'cti-bridge run (SIGKILL mid-copy)');
     await waitFor(() => first.said('integration started'), 'the daemon to start', 20_000);
     await writeAdminRequest(config.dir, 'copy');
     const remoteDir = path.join(samba.shareDir, SUB, 'RecordedCalls/2026/11/22');
@@ -326,7 +304,7 @@ describe('the daemon killed in the middle of a copy run', { skip }, () => {
     // Freeze the server so the transfer is surely mid-file, then kill the daemon outright.
     samba.pause();
     first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    await first.exited();
     samba.resume();
 
     assert.equal(journal.lastRun()?.outcome, 'running', 'a killed process cannot finish its run');
@@ -336,7 +314,7 @@ describe('the daemon killed in the middle of a copy run', { skip }, () => {
       ['attached', 'attached', 'attached'],
     );
 
-    const second = daemon(config.dir);
+    const second = startDaemonProcess(config.dir, 'cti-bridge run (after the kill)');
     await waitFor(
       () => journal.lastRun()?.origin === 'start' && journal.lastRun()?.outcome !== 'running',
       'the catch-up run',
@@ -348,7 +326,6 @@ describe('the daemon killed in the middle of a copy run', { skip }, () => {
       assert.equal(await sha256(path.join(remoteDir, `1795307000.${i + 1}.wav`)), await sha256(local));
     }
     second.child.kill('SIGTERM');
-    const code = await new Promise((resolve) => second.child.once('exit', resolve));
-    assert.equal(code, 0);
+    assert.equal(await second.exited(), 0);
   });
 });
