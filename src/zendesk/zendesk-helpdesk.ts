@@ -28,6 +28,12 @@ const VIA_INBOUND_CALL = 45;
 const UPLOAD_MIN_BYTES_PER_MS = 200;
 /** A pop is only worth retrying while the agent is still likely on the call. */
 const POP_RETRIES = 2;
+/**
+ * What findUsersByPhone searches: a whole number as parseCallerNumber gives it (up to 17 digits:
+ * German numbers may be longer than E.164's 15). The search matches by suffix, so `''`
+ * (`phone:*`) would find every user with a phone and `+123` every number ending in 123.
+ */
+const E164 = /^\+[1-9]\d{4,16}$/;
 
 /** HelpdeskPort over Zendesk's REST API: the only place that knows these URLs and bodies. */
 export class ZendeskHelpdesk implements HelpdeskPort {
@@ -42,6 +48,7 @@ export class ZendeskHelpdesk implements HelpdeskPort {
   }
 
   async findUsersByPhone(e164: string): Promise<HelpdeskUser[]> {
+    if (!E164.test(e164)) return [];
     const endpoint = 'GET /api/v2/search';
     const { body } = await this.#http.request<unknown>({
       lane: 'lookup',
