@@ -12,6 +12,7 @@ import { syncDirectory } from '../directory/directory-sync.ts';
 import type { Logger } from '../log/logger.ts';
 import { AmiClient } from '../pbx/ami-client.ts';
 import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
+import { CallResync } from '../pbx/call-resync.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
 import { RecordingsService } from '../recordings/recordings-service.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
@@ -135,8 +136,20 @@ export class CallIntegration implements Integration {
       }
       this.#dispatch(translated.event);
     });
+    // Reconnect resync (src/pbx/call-resync.ts): after each reconnect once the first sync has
+    // run, calls queued, answered or ended while the link was down are rebuilt from the PBX.
+    const resync = new CallResync({
+      ami: this.#ami,
+      known: () => this.#handler?.inProgress() ?? [],
+      queues: new Set(Object.keys(p.queues)),
+      dispatch: (event) => this.#dispatch(event),
+      logger: this.#logger,
+    });
     this.#ami.onUp(() => {
-      if (!this.#ready) void this.sync();
+      if (!this.#ready) {
+        resync.skip();
+        void this.sync();
+      } else resync.request();
     });
     this.#ami.start();
     const minutes = p.sync.intervalMinutes;
