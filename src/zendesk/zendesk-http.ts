@@ -45,6 +45,9 @@ export interface ZendeskHttpOptions {
 }
 
 const MAX_ERROR_TEXT = 200;
+/** An error's code and description (details included) are cut to these lengths. */
+const MAX_CODE_TEXT = 80;
+const MAX_DESCRIPTION_TEXT = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
 /** The one HTTP path to Zendesk: lanes, rate gate, auth renewal, retries, readable errors. */
@@ -198,31 +201,46 @@ function errorFrom(
   let description = '';
   let details: unknown;
   if (body && typeof body === 'object') {
+    // Any field may hold anything: only strings and numbers are quoted, everything cut short.
     const b = body as { error?: unknown; description?: unknown; details?: unknown };
-    if (typeof b.error === 'string') code = b.error;
-    else if (b.error && typeof b.error === 'object') {
+    if (b.error && typeof b.error === 'object') {
       const e = b.error as { title?: unknown; message?: unknown };
-      code = String(e.title ?? code);
-      description = String(e.message ?? '');
+      code = scalarText(e.title) || code;
+      description = scalarText(e.message);
+    } else {
+      code = scalarText(b.error) || code;
     }
     if (typeof b.description === 'string') description = b.description;
-    details = b.details;
+    // Details nested too deep to print are left out, so the error itself stays printable.
+    if (b.details && jsonText(b.details) !== undefined) details = b.details;
   } else if (typeof body === 'string') {
     description = /<html/i.test(body) ? 'an HTML error page instead of JSON' : clip(body);
   }
   if (status === 429) description = `rate limited; retry after ${retryAfter ?? '?'} s`;
-  if (details) description = `${description} ${JSON.stringify(details)}`.trim();
+  if (details) description = `${description} ${jsonText(details)}`;
   return new ZendeskApiError({
     endpoint,
     status,
-    code,
-    description: description || 'no description',
+    code: clip(code, MAX_CODE_TEXT) || `HTTP${status}`,
+    description: clip(description, MAX_DESCRIPTION_TEXT) || 'no description',
     retryable: isRetryableStatus(status),
     details,
   });
 }
 
-function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_ERROR_TEXT ? `${flat.slice(0, MAX_ERROR_TEXT)}…` : flat;
+function clip(text: string, max = MAX_ERROR_TEXT): string {
+  const flat = text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function scalarText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
