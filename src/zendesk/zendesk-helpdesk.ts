@@ -173,7 +173,8 @@ export class ZendeskHelpdesk implements HelpdeskPort {
       if (
         error instanceof ZendeskApiError &&
         error.status === 422 &&
-        JSON.stringify(error.details).includes('DuplicateValue')
+        // a 422 may come without details: JSON.stringify(undefined) is undefined
+        String(JSON.stringify(error.details)).includes('DuplicateValue')
       )
         return;
       throw error;
