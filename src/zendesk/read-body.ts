@@ -27,6 +27,9 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 
 export const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
 
+/** Zendesk ids are positive integers; JSON can also say `1e400` (Infinity), `-1`, `1.5` or `"7"`. */
+export const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+
 export function hasId<T extends { id: number }>(value: unknown): value is T {
-  return isObject(value) && typeof value.id === 'number';
+  return isObject(value) && isId(value.id);
 }

@@ -10,7 +10,7 @@ import type {
 } from '../calls/ports.ts';
 import type { Logger } from '../log/logger.ts';
 import { ZendeskApiError } from './errors.ts';
-import { field, hasId, isArray, isObject } from './read-body.ts';
+import { field, hasId, isArray, isId, isObject } from './read-body.ts';
 import { toUser } from './to-user.ts';
 import type { WireIdentity, WireTicket, WireUser } from './wire-types.ts';
 import type { ZendeskHttp } from './zendesk-http.ts';
@@ -78,7 +78,16 @@ export class ZendeskHelpdesk implements HelpdeskPort {
       retries: 1,
     });
     const ticket = field(body, 'tickets', endpoint, isArray).find(hasId<WireTicket>);
-    return ticket ? { id: ticket.id, requesterId: ticket.requester_id } : undefined;
+    if (!ticket) return undefined;
+    if (!isId(ticket.requester_id)) {
+      throw new ZendeskApiError({
+        endpoint,
+        code: 'UnexpectedBody',
+        description: 'the ticket found has no valid "requester_id"',
+        retryable: false,
+      });
+    }
+    return { id: ticket.id, requesterId: ticket.requester_id };
   }
 
   async openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
@@ -114,7 +123,7 @@ export class ZendeskHelpdesk implements HelpdeskPort {
       endpoint,
       json: { ticket: { comment } },
     });
-    const ticket = field(body, 'ticket', endpoint, hasId<WireTicket>);
+    const ticket = field(body, 'ticket', endpoint, isTicket);
     return { id: ticket.id, requesterId: ticket.requester_id };
   }
 
@@ -266,6 +275,11 @@ export class ZendeskHelpdesk implements HelpdeskPort {
 /** The call id on the ticket: how a retry finds the ticket after Zendesk forgot the Idempotency-Key. */
 function externalId(callId: string): string {
   return `cti-bridge:${callId}`;
+}
+
+/** A ticket the backfill can use: its requester is a user id, not whatever the body holds. */
+function isTicket(value: unknown): value is WireTicket {
+  return hasId(value) && isId((value as { requester_id?: unknown }).requester_id);
 }
 
 function ticketFields(ticket: NewCallTicket): Record<string, unknown> {
