@@ -1,5 +1,6 @@
 import type { HelpdeskUser } from '../calls/ports.ts';
 import type { HelpdeskDirectoryPort } from '../directory/ports.ts';
+import { ZendeskApiError } from './errors.ts';
 import { field, hasId, isArray, isObject } from './read-body.ts';
 import { toUser } from './to-user.ts';
 import type { WireGroup, WireUser } from './wire-types.ts';
@@ -79,6 +80,11 @@ export class ZendeskDirectory implements HelpdeskDirectoryPort {
       if (meta.has_more !== true || typeof meta.after_cursor !== 'string') return items;
       after = meta.after_cursor;
     }
-    throw new Error(`${endpoint}: more than ${MAX_PAGES} pages; giving up`);
+    throw new ZendeskApiError({
+      endpoint,
+      code: 'TooManyPages',
+      description: `more than ${MAX_PAGES} pages (has_more never ends); giving up`,
+      retryable: false,
+    });
   }
 }
