@@ -47,6 +47,7 @@ export class CallIntegration implements Integration {
   #zendesk: ReturnType<typeof zendeskFromProfile> | undefined;
   #recordings: RecordingsService | undefined;
   #journal: CallJournal | undefined;
+  #resync: CallResync | undefined;
   #compactTimer: NodeJS.Timeout | undefined;
   #ready = false;
   #buffer: CallEvent[] = [];
@@ -138,13 +139,13 @@ export class CallIntegration implements Integration {
     });
     // Reconnect resync (src/pbx/call-resync.ts): after each reconnect once the first sync has
     // run, calls queued, answered or ended while the link was down are rebuilt from the PBX.
-    const resync = new CallResync({
+    const resync = (this.#resync = new CallResync({
       ami: this.#ami,
       known: () => this.#handler?.inProgress() ?? [],
       queues: new Set(Object.keys(p.queues)),
       dispatch: (event) => this.#dispatch(event),
       logger: this.#logger,
-    });
+    }));
     this.#ami.onUp(() => {
       if (!this.#ready) {
         resync.skip();
@@ -241,6 +242,9 @@ export class CallIntegration implements Integration {
       const buffered = this.#buffer;
       this.#buffer = [];
       for (const event of buffered) this.#handle(event);
+      // Calls answered or ended while no daemon listened (a restart, a profile switched off and
+      // on) are read back from the PBX, as after a reconnect.
+      this.#resync?.request();
     }
   }
 }
