@@ -10,6 +10,13 @@ export const realClock: RateClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * The longest the gate holds requests on a server's word. Zendesk's windows are a minute (ten for
+ * a few endpoints); a `Retry-After: 86400` or a reset 1e12 s away from a proxy or a bug would
+ * otherwise stop every call for a day or for good.
+ */
+export const MAX_HOLD_MS = 10 * 60_000;
+
 /** Share of the learned per-minute budget that lower lanes leave for higher ones. */
 const RESERVE: Record<Lane, number> = { pop: 0, lookup: 0.02, background: 0.15 };
 
@@ -51,11 +58,13 @@ export class RateGate {
     if (Number.isFinite(remaining) && header('x-rate-limit-remaining') !== undefined) {
       this.#remaining = remaining;
       const reset = Number(header('ratelimit-reset'));
-      this.#windowEndsAt = now + (Number.isFinite(reset) && reset > 0 ? reset * 1000 : msToNextMinute(now));
+      const resetMs = Number.isFinite(reset) && reset > 0 ? reset * 1000 : msToNextMinute(now);
+      this.#windowEndsAt = now + Math.min(resetMs, MAX_HOLD_MS);
     }
     if (status === 429) {
       const retryAfter = Number(header('retry-after'));
-      const waitMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : 60_000;
+      const waitMs =
+        Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter * 1000, MAX_HOLD_MS) : 60_000;
       this.#blockedUntil = Math.max(this.#blockedUntil, now + waitMs);
       this.#remaining = 0;
       this.#windowEndsAt = Math.max(this.#windowEndsAt, now + waitMs);
