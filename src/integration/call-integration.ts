@@ -139,13 +139,14 @@ export class CallIntegration implements Integration {
     });
     // Reconnect resync (src/pbx/call-resync.ts): after each reconnect once the first sync has
     // run, calls queued, answered or ended while the link was down are rebuilt from the PBX.
-    const resync = (this.#resync = new CallResync({
+    const resync = new CallResync({
       ami: this.#ami,
       known: () => this.#handler?.inProgress() ?? [],
       queues: new Set(Object.keys(p.queues)),
       dispatch: (event) => this.#dispatch(event),
       logger: this.#logger,
-    }));
+    });
+    this.#resync = resync;
     this.#ami.onUp(() => {
       if (!this.#ready) {
         resync.skip();

@@ -103,7 +103,8 @@ export async function startBridge(
       configDir: config.dir,
       env: TEST_SECRET_ENV,
       logger: logs.logger,
-      createIntegration: (profile: ResolvedProfile, deps) => new CallIntegration(profile, deps, options.tuning),
+      createIntegration: (profile: ResolvedProfile, deps) =>
+        new CallIntegration(profile, deps, options.tuning),
       watch: options.watch ? { debounceMs: 20, pollMs: 200 } : false,
     });
   let daemon = newDaemon();
