@@ -30,12 +30,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function describeValue(value: unknown, options: { secret?: boolean } = {}): string {
   if (value === undefined) return 'nothing';
   if (options.secret && !isPrintableSecretFieldValue(value)) return 'a literal value';
-  const json =
-    JSON.stringify(value, (key, item: unknown) =>
-      key !== '' && isSecretishKey(key) && !isPrintableSecretFieldValue(item) && typeof item !== 'object'
-        ? '[redacted]'
-        : item,
-    ) ?? String(value);
+  let json: string;
+  try {
+    json =
+      JSON.stringify(value, (key, item: unknown) =>
+        key !== '' && isSecretishKey(key) && !isPrintableSecretFieldValue(item) && typeof item !== 'object'
+          ? '[redacted]'
+          : item,
+      ) ?? String(value);
+  } catch {
+    // an alias inside its own anchor (`extra: &a [*a]`) makes a value that contains itself
+    return 'a value that contains itself (a YAML alias loop)';
+  }
   const safe = redactString(json, new SecretRegistry());
   return safe.length > MAX_GOT_LENGTH ? `${safe.slice(0, MAX_GOT_LENGTH - 1)}…` : safe;
 }
