@@ -1,8 +1,11 @@
 import { redactString, SecretRegistry } from '../log/redact.ts';
 import { isPrintableSecretFieldValue } from './secret-ref.ts';
 
-/** Keys whose values are never quoted back, whatever the schema says: typos of secret fields included. */
-const SECRETISH_KEY = /pass|secret|token|pwd|credential|api_?key/i;
+/**
+ * Keys whose values are never quoted back, whatever the schema says: typos of secret fields
+ * included, `pasword`, `paswd`, `pswd` and a bare `pw` as well.
+ */
+const SECRETISH_KEY = /pass|pas+w|psw|pwd|^pw$|secret|token|credential|api_?key/i;
 const MAX_GOT_LENGTH = 60;
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
