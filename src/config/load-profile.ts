@@ -103,12 +103,18 @@ function parseYaml(text: string, file: string): { data?: unknown; errors: string
   // prettyErrors off: its messages quote the offending source line, which may hold a literal secret.
   // uniqueKeys off: yaml compares each key with every earlier one (a file of 40 000 keys took 40 s);
   // duplicateKeys below does the same check with a set.
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: false });
+  const scrub = (message: string) => redactString(message, new SecretRegistry());
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: false });
+  } catch (error) {
+    // The composer turns a stack overflow into a syntax error; the parser before it throws it.
+    return { errors: [`${file}: cannot read the YAML (${scrub((error as Error).message)})`], warnings: [] };
+  }
   const where = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return `${file}: line ${line}, column ${col}`;
   };
-  const scrub = (message: string) => redactString(message, new SecretRegistry());
   const errors = doc.errors.map(
     (error) => `${where(error.pos[0])}: YAML syntax error: ${scrub(error.message)}`,
   );
