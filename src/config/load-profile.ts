@@ -98,6 +98,12 @@ export async function checkProfileText(
   };
 }
 
+/**
+ * One broken bracket can make the parser report an error for every token after it (100 000 lines
+ * for a long file): the first few say where to look.
+ */
+const MAX_YAML_ERRORS = 10;
+
 function parseYaml(text: string, file: string): { data?: unknown; errors: string[]; warnings: string[] } {
   const lineCounter = new LineCounter();
   // prettyErrors off: its messages quote the offending source line, which may hold a literal secret.
@@ -115,9 +121,14 @@ function parseYaml(text: string, file: string): { data?: unknown; errors: string
     const { line, col } = lineCounter.linePos(offset);
     return `${file}: line ${line}, column ${col}`;
   };
-  const errors = doc.errors.map(
-    (error) => `${where(error.pos[0])}: YAML syntax error: ${scrub(error.message)}`,
-  );
+  const errors = doc.errors
+    .slice(0, MAX_YAML_ERRORS)
+    .map((error) => `${where(error.pos[0])}: YAML syntax error: ${scrub(error.message)}`);
+  const more = doc.errors[MAX_YAML_ERRORS];
+  if (more) {
+    const count = doc.errors.length - MAX_YAML_ERRORS;
+    errors.push(`${where(more.pos[0])}: YAML syntax error: ${count} more from here on, not listed`);
+  }
   const warnings = doc.warnings.map((warning) => `${where(warning.pos[0])}: ${scrub(warning.message)}`);
   if (errors.length > 0) return { errors, warnings };
   try {
