@@ -29,10 +29,14 @@ export interface CallHandlerOptions {
   recordings?: CallRecordingsPort;
   /** Durable pending work: written before each Zendesk step, replayed after a restart. */
   journal?: Pick<CallJournal, 'answered' | 'ticketCreated' | 'ticketFailed' | 'ended' | 'wrappedUp'>;
+  /** Calls tracked at most (default 10 000); the oldest is taken as over beyond it. */
+  maxTrackedCalls?: number;
   /** Waits between tries of a ticket or wrap-up Zendesk did not take (default 2 s doubling to 5 min). */
   retry?: { firstMs: number; maxMs: number };
 }
 
+/** Far more calls than are ever up at once: beyond it, ends were lost (see #evictOldest). */
+const MAX_TRACKED_CALLS = 10_000;
 /** A replayed ticket still pops if the call is this recent and not known to be over. */
 const POP_STILL_USEFUL_MS = 120_000;
 
@@ -57,6 +61,8 @@ export class CallHandler {
   readonly #work = new Set<Promise<unknown>>();
   readonly #log: Logger;
   readonly #stopping = new AbortController();
+  #evicted = 0;
+  #lastEvictionWarnAt = Number.NEGATIVE_INFINITY;
   #accepting = true;
 
   constructor(options: CallHandlerOptions) {
@@ -262,9 +268,53 @@ export class CallHandler {
         wrapUp: undefined,
         requester: undefined,
       };
+      if (this.#calls.size >= (this.#o.maxTrackedCalls ?? MAX_TRACKED_CALLS)) this.#evictOldest();
       this.#calls.set(callId, call);
     }
     return call;
+  }
+
+  /**
+   * More calls tracked than any call center has up at once means ends were lost (an AgentComplete
+   * that never came while the link stayed up). The oldest goes: an answered one is wrapped up as
+   * ended for an unknown reason, so it keeps its ticket and facts; a queued one is forgotten.
+   */
+  #evictOldest(): void {
+    const [callId, call] = this.#calls.entries().next().value ?? [];
+    if (!callId || !call) return;
+    // A flood of lost ends must not flood the log: WARN at most once a minute, the rest at DEBUG.
+    const now = (this.#o.now ?? Date.now)();
+    this.#evicted++;
+    const fields = {
+      callId,
+      queue: call.queue,
+      tracked: this.#calls.size,
+      evictedSinceLastWarn: this.#evicted,
+    };
+    const message = 'too many calls tracked: the oldest is taken as over (its end was never seen)';
+    if (now - this.#lastEvictionWarnAt >= 60_000) {
+      this.#log.warn(message, fields);
+      this.#lastEvictionWarnAt = now;
+      this.#evicted = 0;
+    } else {
+      this.#log.debug(message, fields);
+    }
+    if (!call.ticket || call.ended) {
+      this.#calls.delete(callId);
+      return;
+    }
+    const ended: CallEnded = {
+      type: 'CallEnded',
+      callId,
+      queue: call.queue,
+      reason: 'unknown',
+      holdSec: 0,
+      talkSec: 0,
+      at: (this.#o.now ?? Date.now)(),
+    };
+    call.ended = ended;
+    this.#journal(() => this.#o.journal?.ended(ended, ended.at), callId);
+    this.#track(this.#wrapUp(call));
   }
 
   /**

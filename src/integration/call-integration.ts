@@ -22,6 +22,8 @@ const MAX_BUFFERED_EVENTS = 10_000;
 const SYNC_RETRY_MS = 30_000;
 /** Finished calls stay in the journal this long (for an admin looking into a call), then go. */
 const JOURNAL_KEEP_MS = 86_400_000;
+/** How often the calls the handler tracks are compared with the PBX even without a reconnect: an end lost while the link stayed up is found within this. */
+const RESYNC_INTERVAL_MS = 5 * 60_000;
 
 /** Timings that are constants in production; fault tests shorten them to run in seconds. */
 export interface IntegrationTuning {
@@ -49,6 +51,7 @@ export class CallIntegration implements Integration {
   #journal: CallJournal | undefined;
   #resync: CallResync | undefined;
   #compactTimer: NodeJS.Timeout | undefined;
+  #resyncTimer: NodeJS.Timeout | undefined;
   #ready = false;
   #buffer: CallEvent[] = [];
   #syncTimer: NodeJS.Timeout | undefined;
@@ -179,6 +182,7 @@ export class CallIntegration implements Integration {
     clearInterval(this.#syncTimer);
     clearTimeout(this.#syncRetry);
     clearInterval(this.#compactTimer);
+    clearInterval(this.#resyncTimer);
     await this.#handler?.stop(deadline);
     await this.#recordings?.stop(deadline);
     await this.#ami?.stop();
@@ -246,6 +250,10 @@ export class CallIntegration implements Integration {
       // Calls answered or ended while no daemon listened (a restart, a profile switched off and
       // on) are read back from the PBX, as after a reconnect.
       this.#resync?.request();
+      this.#resyncTimer = setInterval(() => {
+        if (this.#ami?.state === 'up') this.#resync?.request();
+      }, RESYNC_INTERVAL_MS);
+      this.#resyncTimer.unref();
     }
   }
 }
