@@ -30,6 +30,34 @@ const REDIS_CLOSE_TIMEOUT_MS = 1_000;
 /** Default key prefix; the integration passes one per Zendesk account (user ids are per account). */
 const NAMESPACE = 'cti-bridge';
 
+/** Numbers the `memory` store keeps at most (about 13 MB); the least recently written go first. */
+export const MEMORY_CACHE_ENTRIES = 20_000;
+
+/**
+ * keyv's memory store is a Map that drops an expired entry only when it is read again, so numbers
+ * that never call back would stay for the life of the process (measured: bench/memory.ts). This
+ * Map forgets the entry written longest ago once it holds `max`.
+ */
+export class BoundedMap<K, V> extends Map<K, V> {
+  readonly #max: number;
+
+  constructor(max: number) {
+    super();
+    this.#max = max;
+  }
+
+  override set(key: K, value: V): this {
+    // Re-inserted keys move to the end: the order is the order of the last write.
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.#max) {
+      const oldest = this.keys().next();
+      if (!oldest.done) super.delete(oldest.value);
+    }
+    return this;
+  }
+}
+
 /**
  * The caller cache from the profile's `cache.store`: `memory`, `sqlite:<file>` (survives restarts)
  * or `redis://…` (shared by several bridges).
@@ -44,7 +72,7 @@ export function createCallerCache<T>(
   namespace = NAMESPACE,
 ): CallerCache<T> {
   if (store === 'memory') {
-    const keyv = new Keyv<T>({ namespace, throwOnErrors: true });
+    const keyv = new Keyv<T>({ store: new BoundedMap(MEMORY_CACHE_ENTRIES), namespace, throwOnErrors: true });
     return { keyv, close: async () => {} };
   }
   if (store.startsWith('sqlite:')) return sqliteCache<T>(store, namespace);

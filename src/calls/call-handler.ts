@@ -126,7 +126,11 @@ export class CallHandler {
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), left);
     });
-    const result = await Promise.race([Promise.allSettled([...this.#work]), timedOut]);
+    // Work can be added while waiting (an end arriving during the stop): wait until none is left.
+    let result: 'timeout' | undefined;
+    while (this.#work.size > 0 && result !== 'timeout') {
+      result = await Promise.race([Promise.allSettled([...this.#work]).then(() => undefined), timedOut]);
+    }
     clearTimeout(timer);
     if (result === 'timeout')
       this.#log.warn('stopped with call work still running', { pending: this.#work.size });
@@ -226,7 +230,7 @@ export class CallHandler {
       call.callId,
     );
     if (!this.#accepting) {
-      // Stopping: no timer may outlive stop(); the wrap-up runs now, as stop() does for the others.
+      // Stopping: no timer may outlive stop(); the wrap-up runs now, and stop() waits for it too.
       this.#track(this.#wrapUp(call));
       return;
     }

@@ -8,8 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@keyv/redis';
 import {
+  BoundedMap,
   type CallerCache,
   createCallerCache,
+  MEMORY_CACHE_ENTRIES,
   REDIS_MAX_RECONNECT_DELAY_MS,
   REDIS_OPERATION_TIMEOUT_MS,
 } from '../../src/calls/cache-store.ts';
@@ -401,4 +403,19 @@ describe('redis', { skip: redisSkipReason() }, () => {
       assert.ok(exitedAfter < exitWithinMs, `${url}: exited ${exitedAfter} ms after close()`);
     }
   });
+});
+
+test('the memory store forgets the number written longest ago beyond its bound', async () => {
+  const map = new BoundedMap<string, number>(3);
+  for (const [i, key] of ['a', 'b', 'c', 'd'].entries()) map.set(key, i);
+  assert.deepEqual([...map.keys()], ['b', 'c', 'd']);
+  map.set('b', 9); // a new write makes it the youngest
+  map.set('e', 4);
+  assert.deepEqual([...map.keys()], ['d', 'b', 'e']);
+
+  const cache = createCallerCache<string>('memory');
+  for (let i = 0; i <= MEMORY_CACHE_ENTRIES; i++) await cache.keyv.set(`+4930${i}`, 'x');
+  assert.equal(await cache.keyv.get('+49300'), undefined, 'the oldest number is gone');
+  assert.equal(await cache.keyv.get(`+4930${MEMORY_CACHE_ENTRIES}`), 'x');
+  await cache.close();
 });
