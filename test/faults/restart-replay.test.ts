@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CallJournal } from '../../src/calls/call-journal.ts';
@@ -117,5 +118,6 @@ test('the journal keeps finished calls a day, then compacts them away', () => {
     assert.equal(journal.get('x1'), undefined);
   } finally {
     journal.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
