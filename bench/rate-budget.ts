@@ -485,47 +485,9 @@ async function main(): Promise<void> {
     ]),
   );
   process.stdout.write('\nper simulated minute, with background jobs (requests reaching Zendesk by lane):\n');
-  printTable(
-    [
-      { header: 'minute', align: 'right' },
-      { header: 'pop', align: 'right' },
-      { header: 'lookup', align: 'right' },
-      { header: 'background', align: 'right' },
-      { header: '429', align: 'right' },
-      { header: 'pops (answered that minute)', align: 'right' },
-      { header: 'their p99 ms', align: 'right' },
-    ],
-    withJobs.perMinute.map((m) => [
-      String(m.minute),
-      String(m.pop),
-      String(m.lookup),
-      String(m.background),
-      String(m.status429),
-      String(m.pops),
-      m.pops > 0 ? String(m.popP99Ms) : '—',
-    ]),
-  );
+  printPerMinute(withJobs.perMinute);
   process.stdout.write('\nthe same without background jobs:\n');
-  printTable(
-    [
-      { header: 'minute', align: 'right' },
-      { header: 'pop', align: 'right' },
-      { header: 'lookup', align: 'right' },
-      { header: 'background', align: 'right' },
-      { header: '429', align: 'right' },
-      { header: 'pops', align: 'right' },
-      { header: 'their p99 ms', align: 'right' },
-    ],
-    without.perMinute.map((m) => [
-      String(m.minute),
-      String(m.pop),
-      String(m.lookup),
-      String(m.background),
-      String(m.status429),
-      String(m.pops),
-      m.pops > 0 ? String(m.popP99Ms) : '—',
-    ]),
-  );
+  printPerMinute(without.perMinute);
   const no429 = without.status429AfterFirstMinute === 0 && withJobs.status429AfterFirstMinute === 0;
   const p99Kept = Math.abs(ratio - 1) <= 0.1;
   const neverBehind = withJobs.backgroundSentWhilePopWaited === 0;
@@ -590,3 +552,27 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--role=worker') await worker();
 else await main();
+
+/** Requests reaching Zendesk per simulated minute, by lane, and the pops answered in it. */
+function printPerMinute(perMinute: RunResult['perMinute']): void {
+  printTable(
+    [
+      { header: 'minute', align: 'right' },
+      { header: 'pop', align: 'right' },
+      { header: 'lookup', align: 'right' },
+      { header: 'background', align: 'right' },
+      { header: '429', align: 'right' },
+      { header: 'pops (answered that minute)', align: 'right' },
+      { header: 'their p99 ms', align: 'right' },
+    ],
+    perMinute.map((m) => [
+      String(m.minute),
+      String(m.pop),
+      String(m.lookup),
+      String(m.background),
+      String(m.status429),
+      String(m.pops),
+      m.pops > 0 ? String(m.popP99Ms) : '—',
+    ]),
+  );
+}

@@ -9,7 +9,7 @@ import { createLogger, type Logger, type LogLevel } from '../../src/log/logger.t
 import { type FakePbx, startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
 import { type FakeZendesk, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { type ProfileYamlOptions, profileYaml, tempConfigDir } from '../../test/support/profiles.ts';
-import { TEST_SECRET_ENV, TEST_SECRETS } from '../../test/support/test-secrets.ts';
+import { FAKE_ZENDESK_CREDENTIALS, TEST_SECRET_ENV, TEST_SECRETS } from '../../test/support/test-secrets.ts';
 
 /**
  * The real daemon (Daemon + CallIntegration, as `cti-bridge run` builds it) against the simulators,
@@ -17,17 +17,8 @@ import { TEST_SECRET_ENV, TEST_SECRETS } from '../../test/support/test-secrets.t
  * a test hook) and with a logger that formats every line as production does but keeps only a tail.
  */
 
-/** Credentials the fake Zendesk accepts: the values the test profiles reference (test-secrets.ts). */
-export const BENCH_ZENDESK_CREDENTIALS = {
-  apiTokens: [{ email: 'admin@example.com', token: TEST_SECRETS.zendeskApiToken }],
-  oauth: {
-    clientId: 'cti-bridge',
-    clientSecret: TEST_SECRETS.zendeskClientSecret,
-    accessTokens: [TEST_SECRETS.zendeskAccessToken],
-    refreshTokens: [TEST_SECRETS.zendeskRefreshToken],
-  },
-  oauthUserEmail: 'admin@example.com',
-};
+/** Credentials the fake Zendesk accepts (the test profiles' values). */
+export const BENCH_ZENDESK_CREDENTIALS = FAKE_ZENDESK_CREDENTIALS;
 
 export const AMI_USERS = { bridge: TEST_SECRETS.amiSecret };
 export { TEST_SECRET_ENV, TEST_SECRETS };

@@ -52,6 +52,19 @@ describe('copying recordings to a real Samba share', { skip }, () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** One scheduled copy run of the fixture's recordings to the share. */
+  function copyRun(fx: ReturnType<typeof recordingsFixture>, t: SmbclientTransport, retentionDays: number) {
+    return runCopy({
+      journal: fx.journal,
+      transport: t,
+      directory: fx.dir,
+      subdirectory: SUB,
+      retentionDays,
+      origin: 'schedule',
+      logger: logs.logger,
+    });
+  }
+
   function transport(password: string = TEST_SECRETS.sharePassword): SmbclientTransport {
     return new SmbclientTransport({
       host: samba.host,
@@ -73,15 +86,7 @@ describe('copying recordings to a real Samba share', { skip }, () => {
     };
     const t1 = transport();
     try {
-      const first = await runCopy({
-        journal: fx.journal,
-        transport: t1,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const first = await copyRun(fx, t1, 30);
       assert.deepEqual([first.outcome, first.copied, first.skipped, first.failed], ['ok', 3, 0, 0]);
       for (const [callId, local] of [
         ['1795306004.26', files.small],
@@ -95,27 +100,11 @@ describe('copying recordings to a real Samba share', { skip }, () => {
         path.join(samba.shareDir, SUB, 'RecordedCalls/2026/11/22/1795306010.30.wav'),
       ).mtimeMs;
 
-      const second = await runCopy({
-        journal: fx.journal,
-        transport: t1,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const second = await copyRun(fx, t1, 30);
       assert.deepEqual([second.copied, second.skipped, second.failed], [0, 0, 0], 'nothing left to copy');
       // The journal lost the mark (a crash right after the copy): the same size on the share is enough.
       fx.journal.uncopied('1795306010.30');
-      const third = await runCopy({
-        journal: fx.journal,
-        transport: t1,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const third = await copyRun(fx, t1, 30);
       assert.deepEqual([third.copied, third.skipped], [0, 1]);
       assert.equal(
         statSync(path.join(samba.shareDir, SUB, 'RecordedCalls/2026/11/22/1795306010.30.wav')).mtimeMs,
@@ -134,15 +123,7 @@ describe('copying recordings to a real Samba share', { skip }, () => {
     const local = fx.add('1795306020.1', '2026/11/22', 200_000, Date.now() - 40 * DAY);
     const wrong = transport('not-the-password');
     try {
-      const refused = await runCopy({
-        journal: fx.journal,
-        transport: wrong,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const refused = await copyRun(fx, wrong, 30);
       assert.equal(refused.outcome, 'failed');
       assert.match(refused.message ?? '', /user name or password/i);
       const warn = logs
@@ -159,27 +140,11 @@ describe('copying recordings to a real Samba share', { skip }, () => {
     const t = transport();
     try {
       await samba.halt();
-      const down = await runCopy({
-        journal: fx.journal,
-        transport: t,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const down = await copyRun(fx, t, 30);
       assert.equal(down.outcome, 'failed');
       assert.ok(existsSync(local));
       await samba.restart();
-      const caughtUp = await runCopy({
-        journal: fx.journal,
-        transport: t,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const caughtUp = await copyRun(fx, t, 30);
       // Copied, then (40 days old, copy verified again) expired in the same run.
       assert.deepEqual([caughtUp.outcome, caughtUp.copied, caughtUp.expired], ['ok', 1, 1]);
       assert.equal(fx.journal.get('1795306020.1')?.state, 'expired');
@@ -201,39 +166,15 @@ describe('copying recordings to a real Samba share', { skip }, () => {
     const young = fx.add('1795306030.2', '2026/11/21', 10_000, Date.now() - DAY);
     const t = transport();
     try {
-      const first = await runCopy({
-        journal: fx.journal,
-        transport: t,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 60,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const first = await copyRun(fx, t, 60);
       assert.deepEqual([first.copied, first.expired], [2, 0], 'within 60 days nothing is deleted');
       // Someone deletes the copy on the share; then the retention is shortened to 30 days.
       unlinkSync(path.join(samba.shareDir, SUB, 'RecordedCalls/2026/10/21/1795306030.1.wav'));
-      const second = await runCopy({
-        journal: fx.journal,
-        transport: t,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const second = await copyRun(fx, t, 30);
       assert.equal(second.expired, 0, 'the missing copy stops the deletion');
       assert.ok(existsSync(kept));
       assert.ok(logs.records().some((r) => /copy on the share is gone or differs/.test(String(r.msg))));
-      const third = await runCopy({
-        journal: fx.journal,
-        transport: t,
-        directory: fx.dir,
-        subdirectory: SUB,
-        retentionDays: 30,
-        origin: 'schedule',
-        logger: logs.logger,
-      });
+      const third = await copyRun(fx, t, 30);
       assert.deepEqual([third.copied, third.expired], [1, 1], 'copied again, verified, then deleted');
       assert.equal(existsSync(kept), false);
       assert.ok(existsSync(young));

@@ -8,7 +8,7 @@ import { type FakePbx, startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
 import { type FakeZendesk, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { captureLogs } from './log-capture.ts';
 import { type ProfileYamlOptions, profileYaml, tempConfigDir } from './profiles.ts';
-import { TEST_SECRET_ENV, TEST_SECRETS } from './test-secrets.ts';
+import { FAKE_ZENDESK_CREDENTIALS, TEST_SECRET_ENV, TEST_SECRETS } from './test-secrets.ts';
 
 export interface Bridge {
   pbx: FakePbx;
@@ -28,17 +28,7 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** Test credentials the fake Zendesk accepts: the same values the test profiles reference. */
-export const FAKE_ZENDESK_CREDENTIALS = {
-  apiTokens: [{ email: 'admin@example.com', token: TEST_SECRETS.zendeskApiToken }],
-  oauth: {
-    clientId: 'cti-bridge',
-    clientSecret: TEST_SECRETS.zendeskClientSecret,
-    accessTokens: [TEST_SECRETS.zendeskAccessToken],
-    refreshTokens: [TEST_SECRETS.zendeskRefreshToken],
-  },
-  oauthUserEmail: 'admin@example.com',
-};
+export { FAKE_ZENDESK_CREDENTIALS };
 
 /** A request as an agent or admin would make it in Zendesk (re-assigning a ticket, say). */
 export async function adminPut(zd: FakeZendesk, path: string, body: unknown): Promise<void> {

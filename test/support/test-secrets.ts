@@ -28,3 +28,15 @@ export function leakedSecrets(text: string): string[] {
     .filter(([, value]) => text.includes(value))
     .map(([name]) => name);
 }
+
+/** Credentials the fake Zendesk accepts: the same values the test profiles reference. */
+export const FAKE_ZENDESK_CREDENTIALS = {
+  apiTokens: [{ email: 'admin@example.com', token: TEST_SECRETS.zendeskApiToken }],
+  oauth: {
+    clientId: 'cti-bridge',
+    clientSecret: TEST_SECRETS.zendeskClientSecret,
+    accessTokens: [TEST_SECRETS.zendeskAccessToken],
+    refreshTokens: [TEST_SECRETS.zendeskRefreshToken],
+  },
+  oauthUserEmail: 'admin@example.com',
+};

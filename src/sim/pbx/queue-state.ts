@@ -26,6 +26,26 @@ interface QueueEntry {
   joinedAt: number;
 }
 
+/**
+ * The member fields QueueMemberStatus and QueueStatus's QueueMember share, in Asterisk's order
+ * (StateInterface … PausedReason); each event names the member its own way around them.
+ */
+export function memberStateFields(m: MemberRuntime): AmiPair[] {
+  return [
+    ['StateInterface', m.config.interface],
+    ['Membership', 'static'],
+    ['Penalty', String(m.config.penalty)],
+    ['CallsTaken', String(m.callsTaken)],
+    ['LastCall', String(m.lastCall)],
+    ['LastPause', '0'],
+    ['LoginTime', String(m.loginTime)],
+    ['InCall', '0'],
+    ['Status', String(m.status)],
+    ['Paused', m.paused ? '1' : '0'],
+    ['PausedReason', ''],
+  ];
+}
+
 export class QueueRuntime {
   readonly config: LabQueue;
   readonly members: MemberRuntime[];
@@ -132,17 +152,7 @@ export class QueueRuntime {
       ['Queue', this.name],
       ['MemberName', m.config.name],
       ['Interface', m.config.interface],
-      ['StateInterface', m.config.interface],
-      ['Membership', 'static'],
-      ['Penalty', String(m.config.penalty)],
-      ['CallsTaken', String(m.callsTaken)],
-      ['LastCall', String(m.lastCall)],
-      ['LastPause', '0'],
-      ['LoginTime', String(m.loginTime)],
-      ['InCall', '0'],
-      ['Status', String(m.status)],
-      ['Paused', m.paused ? '1' : '0'],
-      ['PausedReason', ''],
+      ...memberStateFields(m),
       ['Ringinuse', '0'],
       ['Wrapuptime', '0'],
     ];

@@ -1,6 +1,6 @@
 import type { AmiPair } from '../../../pbx/ami-codec.ts';
 import { UNKNOWN } from '../channels.ts';
-import type { QueueRuntime } from '../queue-state.ts';
+import { memberStateFields, type QueueRuntime } from '../queue-state.ts';
 import { listAck, listComplete, withTrailingActionId } from '../responses.ts';
 import type { ActionContext } from './types.ts';
 
@@ -52,17 +52,7 @@ export function queueStatus({ session, state, msg, actionId }: ActionContext): v
         ['Queue', q.name],
         ['Name', m.config.name],
         ['Location', m.config.interface],
-        ['StateInterface', m.config.interface],
-        ['Membership', 'static'],
-        ['Penalty', String(m.config.penalty)],
-        ['CallsTaken', String(m.callsTaken)],
-        ['LastCall', String(m.lastCall)],
-        ['LastPause', '0'],
-        ['LoginTime', String(m.loginTime)],
-        ['InCall', '0'],
-        ['Status', String(m.status)],
-        ['Paused', m.paused ? '1' : '0'],
-        ['PausedReason', ''],
+        ...memberStateFields(m),
         ['Wrapuptime', '0'],
       ];
       session.reply(withTrailingActionId(member, actionId));
