@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SQLInputValue } from 'node:sqlite';
+import { JournalDb } from '../util/journal-db.ts';
 import type { CallAnswered, CallEnded } from './events.ts';
 import type { Requester } from './requester.ts';
 
@@ -44,46 +43,42 @@ CREATE INDEX IF NOT EXISTS calls_open ON calls (wrapped_up_at);`;
 type Row = Record<string, SQLInputValue>;
 
 export class CallJournal {
-  readonly file: string;
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #db: JournalDb;
   readonly #now: () => number;
 
-  private constructor(file: string, db: DatabaseSync, now: () => number) {
-    this.file = file;
+  private constructor(db: JournalDb, now: () => number) {
     this.#db = db;
     this.#now = now;
   }
 
-  /** Opens (creating when missing) the journal; throws naming the path when it cannot. */
+  get file(): string {
+    return this.#db.file;
+  }
+
+  /**
+   * Opens (creating when missing) the journal; throws naming the path when it cannot.
+   * synchronous=NORMAL: an fsync per write would sit on the answer path (0.3–0.8 ms before the
+   * pop request, bench/README.md); a killed process still loses nothing, a power cut the last commits.
+   */
   static open(file: string, now: () => number = Date.now): CallJournal {
-    let db: DatabaseSync;
-    try {
-      mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
-      db = new DatabaseSync(file);
-      // WAL with synchronous=NORMAL: a commit is in the WAL file before the next step, so a killed
-      // process loses nothing; only a power cut can lose the last commits. FULL would fsync each
-      // write on the answer path (0.3–0.8 ms before the pop request, measured: bench/README.md).
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-      db.exec(SCHEMA);
-    } catch (error) {
-      throw new Error(`cannot open the call journal ${file}: ${(error as Error).message}`, { cause: error });
-    }
-    return new CallJournal(file, db, now);
+    return new CallJournal(
+      JournalDb.open(file, { what: 'call journal', schema: SCHEMA, synchronous: 'NORMAL' }),
+      now,
+    );
   }
 
   /** `<stateDirectory>/<profile>.journal.sqlite` (shared with the recordings journal). */
   static fileFor(stateDirectory: string, profileName: string): string {
-    return path.join(stateDirectory, `${profileName}.journal.sqlite`);
+    return JournalDb.fileFor(stateDirectory, profileName);
   }
 
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    this.#db.close();
   }
 
   /** The call was answered: from now on it is owed a ticket. False when it was journaled already. */
   answered(event: CallAnswered): boolean {
-    const result = this.#run(
+    const result = this.#db.run(
       'INSERT INTO calls (call_id, answered, updated_at) VALUES (?, ?, ?) ON CONFLICT(call_id) DO NOTHING',
       event.callId,
       JSON.stringify(event),
@@ -93,7 +88,7 @@ export class CallJournal {
   }
 
   ticketCreated(callId: string, ticketId: number, requester: Requester): void {
-    this.#run(
+    this.#db.run(
       'UPDATE calls SET ticket_id = ?, requester = ?, last_error = NULL, updated_at = ? WHERE call_id = ?',
       ticketId,
       JSON.stringify(requester),
@@ -104,7 +99,7 @@ export class CallJournal {
 
   /** An attempt that gave no ticket: failed, or its outcome is unknown (so look before creating again). */
   ticketFailed(callId: string, error: string): void {
-    this.#run(
+    this.#db.run(
       'UPDATE calls SET ticket_attempts = ticket_attempts + 1, last_error = ?, updated_at = ? WHERE call_id = ?',
       error,
       this.#now(),
@@ -113,7 +108,7 @@ export class CallJournal {
   }
 
   ended(event: CallEnded, wrapUpDueAt: number): void {
-    this.#run(
+    this.#db.run(
       'UPDATE calls SET ended = COALESCE(ended, ?), wrap_up_due_at = COALESCE(wrap_up_due_at, ?), updated_at = ? WHERE call_id = ?',
       JSON.stringify(event),
       wrapUpDueAt,
@@ -123,7 +118,7 @@ export class CallJournal {
   }
 
   wrappedUp(callId: string): void {
-    this.#run(
+    this.#db.run(
       'UPDATE calls SET wrapped_up_at = ?, updated_at = ? WHERE call_id = ?',
       this.#now(),
       this.#now(),
@@ -132,36 +127,23 @@ export class CallJournal {
   }
 
   get(callId: string): JournaledCall | undefined {
-    const row = this.#statement('SELECT * FROM calls WHERE call_id = ?').get(callId) as Row | undefined;
+    const row = this.#db.statement('SELECT * FROM calls WHERE call_id = ?').get(callId) as Row | undefined;
     return row ? toCall(row) : undefined;
   }
 
   /** Calls whose work is not done: no ticket yet, or no wrap-up yet. Oldest first. */
   unfinished(): JournaledCall[] {
-    const rows = this.#statement(
-      'SELECT * FROM calls WHERE wrapped_up_at IS NULL ORDER BY updated_at, call_id',
-    ).all() as Row[];
+    const rows = this.#db
+      .statement('SELECT * FROM calls WHERE wrapped_up_at IS NULL ORDER BY updated_at, call_id')
+      .all() as Row[];
     return rows.map(toCall);
   }
 
   /** Removes calls wrapped up before `before`; returns how many. */
   compact(before: number): number {
     return Number(
-      this.#run('DELETE FROM calls WHERE wrapped_up_at IS NOT NULL AND wrapped_up_at < ?', before).changes,
+      this.#db.run('DELETE FROM calls WHERE wrapped_up_at IS NOT NULL AND wrapped_up_at < ?', before).changes,
     );
-  }
-
-  #run(sql: string, ...params: SQLInputValue[]) {
-    return this.#statement(sql).run(...params);
-  }
-
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
   }
 }
 

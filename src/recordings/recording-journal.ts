@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SQLInputValue } from 'node:sqlite';
+import { JournalDb } from '../util/journal-db.ts';
 
 /**
  * Every recording and how far it got: recorded → attached → copied → expired, in an SQLite file
@@ -120,43 +119,35 @@ const ATTACH_SETTLED = '(attached_at IS NOT NULL OR attach_note IS NOT NULL)';
 type Row = Record<string, SQLInputValue>;
 
 export class RecordingJournal {
-  readonly file: string;
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #db: JournalDb;
 
-  private constructor(file: string, db: DatabaseSync) {
-    this.file = file;
+  private constructor(db: JournalDb) {
     this.#db = db;
+  }
+
+  get file(): string {
+    return this.#db.file;
   }
 
   /** Opens (creating when missing) the journal; throws with the path when it cannot. */
   static open(file: string): RecordingJournal {
-    let db: DatabaseSync;
-    try {
-      mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
-      db = new DatabaseSync(file);
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
-      db.exec(SCHEMA);
-    } catch (error) {
-      throw new Error(`cannot open the recordings journal ${file}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    return new RecordingJournal(file, db);
+    return new RecordingJournal(
+      JournalDb.open(file, { what: 'recordings journal', schema: SCHEMA, synchronous: 'FULL' }),
+    );
   }
 
   /** `<stateDirectory>/<profile>.journal.sqlite` */
   static fileFor(stateDirectory: string, profileName: string): string {
-    return path.join(stateDirectory, `${profileName}.journal.sqlite`);
+    return JournalDb.fileFor(stateDirectory, profileName);
   }
 
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    this.#db.close();
   }
 
   /** A recording began. A second start of the same call (an answer seen twice) changes nothing. */
   started(entry: { callId: string; file: string; queue: string; startedAt: number }): boolean {
-    const result = this.#run(
+    const result = this.#db.run(
       'INSERT INTO recordings (call_id, file, queue, started_at) VALUES (?, ?, ?, ?) ON CONFLICT(call_id) DO NOTHING',
       entry.callId,
       entry.file,
@@ -167,11 +158,11 @@ export class RecordingJournal {
   }
 
   ticket(callId: string, ticketId: number): void {
-    this.#run('UPDATE recordings SET ticket_id = ? WHERE call_id = ?', ticketId, callId);
+    this.#db.run('UPDATE recordings SET ticket_id = ? WHERE call_id = ?', ticketId, callId);
   }
 
   ended(callId: string, endedAt: number, facts: RecordingFacts): void {
-    this.#run(
+    this.#db.run(
       'UPDATE recordings SET ended_at = COALESCE(ended_at, ?), facts = ? WHERE call_id = ?',
       endedAt,
       JSON.stringify(facts),
@@ -180,7 +171,7 @@ export class RecordingJournal {
   }
 
   completed(callId: string, size: number, at: number): void {
-    this.#run(
+    this.#db.run(
       'UPDATE recordings SET size = ?, completed_at = ?, problem = NULL WHERE call_id = ?',
       size,
       at,
@@ -190,11 +181,11 @@ export class RecordingJournal {
 
   /** The recording cannot be used; the file (if any) stays. */
   failed(callId: string, problem: string): void {
-    this.#run('UPDATE recordings SET problem = ? WHERE call_id = ? AND size IS NULL', problem, callId);
+    this.#db.run('UPDATE recordings SET problem = ? WHERE call_id = ? AND size IS NULL', problem, callId);
   }
 
   attached(callId: string, at: number, note?: string): void {
-    this.#run(
+    this.#db.run(
       'UPDATE recordings SET attached_at = ?, attach_note = ?, attach_error = NULL, next_attach_at = NULL WHERE call_id = ?',
       at,
       note ?? null,
@@ -205,14 +196,14 @@ export class RecordingJournal {
   /** Attaching failed; retried from nextTryAt, or never when giveUp (then the note settles it). */
   attachFailed(callId: string, error: string, retry: { nextTryAt: number } | { giveUp: string }): void {
     if ('giveUp' in retry) {
-      this.#run(
+      this.#db.run(
         'UPDATE recordings SET attach_tries = attach_tries + 1, attach_error = ?, attach_note = ?, next_attach_at = NULL WHERE call_id = ?',
         error,
         retry.giveUp,
         callId,
       );
     } else {
-      this.#run(
+      this.#db.run(
         'UPDATE recordings SET attach_tries = attach_tries + 1, attach_error = ?, next_attach_at = ? WHERE call_id = ?',
         error,
         retry.nextTryAt,
@@ -223,7 +214,7 @@ export class RecordingJournal {
 
   /** A verified copy (remote size = local size) exists at remotePath. */
   copied(callId: string, remotePath: string, at: number): void {
-    this.#run(
+    this.#db.run(
       'UPDATE recordings SET copied_at = ?, remote_path = ? WHERE call_id = ?',
       at,
       remotePath,
@@ -233,17 +224,21 @@ export class RecordingJournal {
 
   /** The remote copy is gone or differs: copy again. */
   uncopied(callId: string): void {
-    this.#run('UPDATE recordings SET copied_at = NULL WHERE call_id = ? AND expired_at IS NULL', callId);
+    this.#db.run('UPDATE recordings SET copied_at = NULL WHERE call_id = ? AND expired_at IS NULL', callId);
   }
 
   expired(callId: string, at: number): void {
-    this.#run('UPDATE recordings SET expired_at = ? WHERE call_id = ? AND copied_at IS NOT NULL', at, callId);
+    this.#db.run(
+      'UPDATE recordings SET expired_at = ? WHERE call_id = ? AND copied_at IS NOT NULL',
+      at,
+      callId,
+    );
   }
 
   get(callId: string): RecordingEntry | undefined {
-    const row = this.#statement(`SELECT *, ${STATE_SQL} AS state FROM recordings WHERE call_id = ?`).get(
-      callId,
-    ) as Row | undefined;
+    const row = this.#db
+      .statement(`SELECT *, ${STATE_SQL} AS state FROM recordings WHERE call_id = ?`)
+      .get(callId) as Row | undefined;
     return row ? toEntry(row) : undefined;
   }
 
@@ -275,17 +270,19 @@ export class RecordingJournal {
 
   /** Copied and old enough, but not attached yet: kept, and the status says why. */
   heldForAttach(completedBefore: number): number {
-    const row = this.#statement(
-      `SELECT COUNT(*) AS n FROM recordings WHERE copied_at IS NOT NULL AND expired_at IS NULL AND NOT ${ATTACH_SETTLED} AND completed_at < ?`,
-    ).get(completedBefore) as { n: number };
+    const row = this.#db
+      .statement(
+        `SELECT COUNT(*) AS n FROM recordings WHERE copied_at IS NOT NULL AND expired_at IS NULL AND NOT ${ATTACH_SETTLED} AND completed_at < ?`,
+      )
+      .get(completedBefore) as { n: number };
     return row.n;
   }
 
   counts(): Record<RecordingState, number> {
     const counts = Object.fromEntries(RECORDING_STATES.map((s) => [s, 0])) as Record<RecordingState, number>;
-    const rows = this.#statement(
-      `SELECT ${STATE_SQL} AS state, COUNT(*) AS n FROM recordings GROUP BY state`,
-    ).all() as { state: RecordingState; n: number }[];
+    const rows = this.#db
+      .statement(`SELECT ${STATE_SQL} AS state, COUNT(*) AS n FROM recordings GROUP BY state`)
+      .all() as { state: RecordingState; n: number }[];
     for (const row of rows) counts[row.state] = row.n;
     return counts;
   }
@@ -300,7 +297,7 @@ export class RecordingJournal {
   }
 
   runStarted(origin: RunOrigin, at: number): number {
-    const result = this.#run(
+    const result = this.#db.run(
       "INSERT INTO copy_runs (origin, started_at, outcome) VALUES (?, ?, 'running')",
       origin,
       at,
@@ -312,7 +309,7 @@ export class RecordingJournal {
     id: number,
     result: Omit<CopyRunRecord, 'id' | 'origin' | 'startedAt' | 'finishedAt'> & { finishedAt: number },
   ): void {
-    this.#run(
+    this.#db.run(
       'UPDATE copy_runs SET finished_at = ?, outcome = ?, copied = ?, skipped = ?, failed = ?, expired = ?, message = ? WHERE id = ?',
       result.finishedAt,
       result.outcome,
@@ -328,7 +325,7 @@ export class RecordingJournal {
   /** Runs a crashed or killed process left 'running' are marked interrupted (at start-up). */
   interruptedRuns(at: number): number {
     return Number(
-      this.#run(
+      this.#db.run(
         "UPDATE copy_runs SET outcome = 'interrupted', finished_at = ?, message = 'the daemon stopped during the run' WHERE outcome = 'running'",
         at,
       ).changes,
@@ -341,31 +338,18 @@ export class RecordingJournal {
 
   /** Runs started at or after `since`, oldest first. */
   runsSince(since: number): CopyRunRecord[] {
-    const rows = this.#statement(
-      'SELECT * FROM copy_runs WHERE started_at >= ? ORDER BY id DESC LIMIT 50',
-    ).all(since) as Row[];
+    const rows = this.#db
+      .statement('SELECT * FROM copy_runs WHERE started_at >= ? ORDER BY id DESC LIMIT 50')
+      .all(since) as Row[];
     return rows.reverse().map(toRun);
   }
 
   #entries(where: string, params: SQLInputValue[], ordered = true): RecordingEntry[] {
     const order = ordered ? ' ORDER BY started_at, call_id' : '';
-    const rows = this.#statement(
-      `SELECT *, ${STATE_SQL} AS state FROM recordings WHERE ${where}${order}`,
-    ).all(...params) as Row[];
+    const rows = this.#db
+      .statement(`SELECT *, ${STATE_SQL} AS state FROM recordings WHERE ${where}${order}`)
+      .all(...params) as Row[];
     return rows.map(toEntry);
-  }
-
-  #run(sql: string, ...params: SQLInputValue[]) {
-    return this.#statement(sql).run(...params);
-  }
-
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
   }
 }
 
