@@ -55,16 +55,9 @@ export class CallJournal {
     return this.#db.file;
   }
 
-  /**
-   * Opens (creating when missing) the journal; throws naming the path when it cannot.
-   * synchronous=NORMAL: an fsync per write would sit on the answer path (0.3–0.8 ms before the
-   * pop request, bench/README.md); a killed process still loses nothing, a power cut the last commits.
-   */
+  /** Opens (creating when missing) the journal; throws naming the path when it cannot. */
   static open(file: string, now: () => number = Date.now): CallJournal {
-    return new CallJournal(
-      JournalDb.open(file, { what: 'call journal', schema: SCHEMA, synchronous: 'NORMAL' }),
-      now,
-    );
+    return new CallJournal(JournalDb.open(file, { what: 'call journal', schema: SCHEMA }), now);
   }
 
   /** `<stateDirectory>/<profile>.journal.sqlite` (shared with the recordings journal). */

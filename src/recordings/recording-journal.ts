@@ -3,10 +3,11 @@ import { JournalDb } from '../util/journal-db.ts';
 
 /**
  * Every recording and how far it got: recorded → attached → copied → expired, in an SQLite file
- * (`node:sqlite`, WAL, synchronous=FULL) so a restart, a crash or a power cut loses no state.
+ * (`node:sqlite`, WAL; src/util/journal-db.ts) so a restart or a crash loses no state.
  * Attaching and copying are independent (Zendesk and the share fail independently), so each has
- * its own column; the state shown to admins is derived from them. Writes are a few per call: the
- * full fsync per commit costs nothing that matters.
+ * its own column; the state shown to admins is derived from them. A power cut may cost the last
+ * commits: a lost "copied" is found on the share by its size next run, a lost "expired" meets
+ * a file already gone.
  */
 
 export type RecordingState = 'recording' | 'recorded' | 'attached' | 'copied' | 'expired' | 'failed';
@@ -131,9 +132,7 @@ export class RecordingJournal {
 
   /** Opens (creating when missing) the journal; throws with the path when it cannot. */
   static open(file: string): RecordingJournal {
-    return new RecordingJournal(
-      JournalDb.open(file, { what: 'recordings journal', schema: SCHEMA, synchronous: 'FULL' }),
-    );
+    return new RecordingJournal(JournalDb.open(file, { what: 'recordings journal', schema: SCHEMA }));
   }
 
   /** `<stateDirectory>/<profile>.journal.sqlite` */

@@ -4,8 +4,10 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 
 /**
  * The SQLite file both journals live in (`<stateDirectory>/<profile>.journal.sqlite`), one
- * connection per journal. WAL: a commit is in the WAL file before the next step, so a killed
- * process loses nothing. `synchronous` chooses what a power cut may cost (see docs/reliability.md).
+ * connection per journal. WAL with synchronous=NORMAL: a commit is in the WAL file before the next
+ * step, so a killed process loses nothing; a power cut may cost the last commits, which every
+ * journal step tolerates (docs/reliability.md). FULL would fsync each write, and both journals
+ * write on the answer path (the call's answer; a recorded call's MixMonitor entry).
  */
 export class JournalDb {
   readonly file: string;
@@ -18,17 +20,12 @@ export class JournalDb {
   }
 
   /** Opens (creating the file and its directory when missing); throws naming `what` and the path. */
-  static open(
-    file: string,
-    options: { what: string; schema: string; synchronous: 'NORMAL' | 'FULL' },
-  ): JournalDb {
+  static open(file: string, options: { what: string; schema: string }): JournalDb {
     let db: DatabaseSync | undefined;
     try {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
       db = new DatabaseSync(file);
-      db.exec(
-        `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous}; PRAGMA busy_timeout = 5000;`,
-      );
+      db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;`);
       db.exec(options.schema);
     } catch (error) {
       if (db?.isOpen) db.close();
