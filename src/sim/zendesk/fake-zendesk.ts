@@ -7,6 +7,7 @@ import { Connections } from './connections.ts';
 import type { Gate } from './dispatch.ts';
 import { FaultController } from './faults.ts';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency.ts';
+import { JobQueue } from './jobs.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { GroupRecord, Pop, UserRecord } from './records.ts';
 import { json } from './reply.ts';
@@ -49,6 +50,8 @@ export interface FakeZendeskOptions {
   uploadTokenTtlMs?: number;
   /** 2 hours by default. */
   idempotencyRetentionMs?: number;
+  /** How long (on the fake's clock) a background job (update_many) takes to land; 0 by default. */
+  jobDelayMs?: number;
   logger?: Logger;
 }
 
@@ -88,6 +91,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     clock,
     pops: [],
     tokens: new TokenStore({ clock, oauth: credentials.oauth }),
+    jobs: new JobQueue({ clock, delayMs: options.jobDelayMs ?? 0 }),
     baseUrl: () => baseUrl,
     maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
     uploadTokenTtlMs: options.uploadTokenTtlMs ?? 60 * 60 * 1000,
