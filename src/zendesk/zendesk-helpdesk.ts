@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { searchDigits } from '../calls/caller-number.ts';
 import type {
+  BatchComment,
+  CommentOutcome,
   CreatedTicket,
   HelpdeskPort,
   HelpdeskUser,
@@ -11,6 +13,12 @@ import type {
 import type { Logger } from '../log/logger.ts';
 import { ZendeskApiError } from './errors.ts';
 import { field, hasId, isArray, isId, isObject } from './read-body.ts';
+import {
+  addCommentsInOneJob,
+  DEFAULT_JOB_POLLING,
+  type JobPolling,
+  ticketsWithRequesters,
+} from './ticket-batch.ts';
 import { toUser } from './to-user.ts';
 import type { WireIdentity, WireTicket, WireUser } from './wire-types.ts';
 import type { ZendeskHttp } from './zendesk-http.ts';
@@ -20,6 +28,8 @@ export interface ZendeskHelpdeskOptions {
   /** The account has Talk Partner Edition: create and pop in one request. */
   talkPartnerEdition: boolean;
   logger: Logger;
+  /** How often a batch's job status is read (tests shorten it). */
+  jobPolling?: JobPolling;
 }
 
 /** Via id of an inbound phone call (Talk Partner Edition). */
@@ -40,9 +50,11 @@ export class ZendeskHelpdesk implements HelpdeskPort {
   readonly #http: ZendeskHttp;
   readonly #tpe: boolean;
   readonly #log: Logger;
+  readonly #jobPolling: JobPolling;
 
   constructor(options: ZendeskHelpdeskOptions) {
     this.#http = options.http;
+    this.#jobPolling = options.jobPolling ?? DEFAULT_JOB_POLLING;
     this.#tpe = options.talkPartnerEdition;
     this.#log = options.logger.child('zendesk');
   }
@@ -125,6 +137,14 @@ export class ZendeskHelpdesk implements HelpdeskPort {
     });
     const ticket = field(body, 'ticket', endpoint, isTicket);
     return { id: ticket.id, requesterId: ticket.requester_id };
+  }
+
+  addPrivateComments(comments: readonly BatchComment[]): Promise<CommentOutcome[]> {
+    return addCommentsInOneJob(this.#http, comments, this.#jobPolling);
+  }
+
+  ticketsAfterCall(ticketIds: readonly number[]): Promise<TicketAfterCall[]> {
+    return ticketsWithRequesters(this.#http, ticketIds);
   }
 
   async uploadFile(file: UploadSource): Promise<string> {
