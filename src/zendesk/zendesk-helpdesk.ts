@@ -228,13 +228,17 @@ export class ZendeskHelpdesk implements HelpdeskPort {
 
   async #createVoiceTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
     const endpoint = 'POST /api/v2/channels/voice/tickets';
-    const request = (displayTo: number | undefined) =>
+    // One key for every create of this call, with or without the pop: a late replay (no pop) and
+    // a create still in flight from before a restart can never both make a ticket — the second to
+    // land is refused (key reused with another body) and the retry finds the first by external_id.
+    // Only the fallback after a refused pop has its own key: the refusal (422) is not remembered.
+    const request = (displayTo: number | undefined, idempotencyKey = ticket.idempotencyKey) =>
       this.#http.request<unknown>({
         lane: 'pop',
         method: 'POST',
         path: '/api/v2/channels/voice/tickets.json',
         endpoint,
-        idempotencyKey: displayTo === undefined ? `${ticket.idempotencyKey}-nopop` : ticket.idempotencyKey,
+        idempotencyKey,
         json: {
           ticket: { ...ticketFields(ticket), via_id: VIA_INBOUND_CALL },
           ...(displayTo ? { display_to_agent: displayTo } : {}),
@@ -256,7 +260,7 @@ export class ZendeskHelpdesk implements HelpdeskPort {
         agentId: ticket.popToAgentId,
         err: error.message,
       });
-      const { body } = await request(undefined);
+      const { body } = await request(undefined, `${ticket.idempotencyKey}-nopop`);
       return { id: field(body, 'ticket', endpoint, hasId<WireTicket>).id, popped: false };
     }
   }
