@@ -132,7 +132,7 @@ export class WrapUpBatcher {
         this.#log.error('call facts not added to the ticket', {
           callId: call.callId,
           ticketId: call.ticket.id,
-          err: outcome.error,
+          reason: outcome.error,
         });
       }
     });

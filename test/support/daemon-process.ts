@@ -32,6 +32,7 @@ export function startDaemonProcess(configDir: string, label = 'cti-bridge run'):
   const output = (chunk: Buffer) => {
     capture(chunk);
     text += String(chunk);
+    if (process.env.DEBUG_DAEMON) process.stderr.write(`[${label}] ${chunk}`);
   };
   child.stdout?.on('data', output);
   child.stderr?.on('data', output);
