@@ -11,6 +11,8 @@ export interface DaemonProcess {
   said(text: string): boolean;
   /** How many log lines contain `text`. */
   count(text: string): number;
+  /** Everything the process wrote so far (stdout and stderr), as journald would receive it. */
+  output(): string;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   exited(): Promise<number | string>;
 }
@@ -46,6 +48,7 @@ export function startDaemonProcess(configDir: string, label = 'cti-bridge run'):
     child,
     said: (what) => text.includes(what),
     count: (what) => text.split('\n').filter((line) => line.includes(what)).length,
+    output: () => text,
     exited: () => exited,
   };
 }
