@@ -58,6 +58,7 @@ export class CallIntegration implements Integration {
   #syncRetry: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #stopped = false;
+  readonly #readiness = Promise.withResolvers<boolean>();
 
   readonly #tuning: IntegrationTuning;
 
@@ -164,6 +165,11 @@ export class CallIntegration implements Integration {
     }
   }
 
+  /** True once the start-up sync has matched agents and groups (call handling on); false if stopped first. */
+  ready(): Promise<boolean> {
+    return this.#readiness.promise;
+  }
+
   /** `cti-bridge recordings copy-now`. */
   async copyNow(): Promise<void> {
     await this.#recordings?.copyNow();
@@ -179,6 +185,7 @@ export class CallIntegration implements Integration {
 
   async stop(deadline: number): Promise<void> {
     this.#stopped = true;
+    this.#readiness.resolve(false);
     clearInterval(this.#syncTimer);
     clearTimeout(this.#syncRetry);
     clearInterval(this.#compactTimer);
@@ -241,6 +248,7 @@ export class CallIntegration implements Integration {
     }
     if (!this.#ready) {
       this.#ready = true;
+      this.#readiness.resolve(true);
       // What a previous run left unfinished comes first: its calls are older than the buffered events.
       const unfinished = this.#journal?.unfinished() ?? [];
       this.#handler?.restore(unfinished);
