@@ -1,8 +1,7 @@
-import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from '../log/logger.ts';
 
-/** Sampling step of the event-loop delay monitor. */
-const LOOP_SAMPLE_MS = 20;
+/** How often the loop's responsiveness is sampled (at most; shorter for a short watchdog). */
+const MAX_SAMPLE_MS = 100;
 
 export type WatchdogSetting =
   | { kind: 'off' }
@@ -38,19 +37,22 @@ export interface WatchdogOptions {
 
 /**
  * Pings at half the watchdog timeout while the event loop is healthy. A ping is withheld when
- * the loop was blocked longer than a quarter of the timeout since the previous one (its delay
- * monitor or this timer's own lateness says so): a daemon whose loop stalls that long is not
- * handling calls, and without pings systemd restarts it. A loop that is blocked for good sends
- * nothing anyway.
+ * the loop was blocked longer than a quarter of the timeout since the previous one: a daemon
+ * whose loop stalls that long is not handling calls, and without pings systemd restarts it. (A
+ * loop that is blocked for good sends nothing anyway.) A short timer measures the stalls: each
+ * run, and each ping, sees how long it has been since its last run, so a stall counts even when
+ * the ping happens to run first after it.
  */
 export class Watchdog {
   readonly #o: WatchdogOptions;
   readonly #log: Logger;
   readonly #periodMs: number;
   readonly #boundMs: number;
+  readonly #sampleMs: number;
   #timer: NodeJS.Timeout | undefined;
-  #delay: ELDHistogram | undefined;
-  #lastTick = 0;
+  #sampler: NodeJS.Timeout | undefined;
+  #lastSample = 0;
+  #worstStallMs = 0;
   #withholding = false;
 
   constructor(options: WatchdogOptions) {
@@ -58,13 +60,14 @@ export class Watchdog {
     this.#log = options.logger.child('daemon');
     this.#periodMs = options.timeoutMs / 2;
     this.#boundMs = options.timeoutMs / 4;
+    this.#sampleMs = Math.min(MAX_SAMPLE_MS, this.#boundMs / 4);
   }
 
   start(): void {
     if (this.#timer) return;
-    this.#delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
-    this.#delay.enable();
-    this.#lastTick = performance.now();
+    this.#lastSample = performance.now();
+    this.#sampler = setInterval(() => this.#sample(), this.#sampleMs);
+    this.#sampler.unref();
     this.#o.ping();
     this.#timer = setInterval(() => this.#tick(), this.#periodMs);
     this.#timer.unref();
@@ -72,21 +75,25 @@ export class Watchdog {
 
   stop(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#sampler);
     this.#timer = undefined;
-    this.#delay?.disable();
-    this.#delay = undefined;
+    this.#sampler = undefined;
+  }
+
+  #sample(): void {
+    const now = performance.now();
+    this.#worstStallMs = Math.max(this.#worstStallMs, now - this.#lastSample - this.#sampleMs);
+    this.#lastSample = now;
   }
 
   #tick(): void {
-    const now = performance.now();
-    const lateMs = now - this.#lastTick - this.#periodMs;
-    this.#lastTick = now;
-    const worstMs = Math.max(lateMs, (this.#delay?.max ?? 0) / 1e6);
-    this.#delay?.reset();
-    if (worstMs > this.#boundMs) {
+    this.#sample();
+    const stallMs = this.#worstStallMs;
+    this.#worstStallMs = 0;
+    if (stallMs > this.#boundMs) {
       if (!this.#withholding) {
         this.#log.warn('event loop blocked: watchdog ping withheld, so systemd restarts a hung daemon', {
-          blockedMs: Math.round(worstMs),
+          blockedMs: Math.round(stallMs),
           boundMs: Math.round(this.#boundMs),
           watchdogMs: this.#o.timeoutMs,
         });
