@@ -15,6 +15,8 @@ import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
 import { CallResync } from '../pbx/call-resync.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
 import { RecordingsService } from '../recordings/recordings-service.ts';
+import type { AuthState } from '../zendesk/auth.ts';
+import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
 
 /** Events that arrive before the first sync finished wait here; a bound keeps memory finite. */
@@ -77,7 +79,11 @@ export class CallIntegration implements Integration {
       p.cache.password,
       `cti-bridge:${new URL(p.zendesk.baseUrl).host}`,
     );
-    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger, undefined, this.#tuning.zendeskTimeoutMs);
+    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger, {
+      ...(this.#tuning.zendeskTimeoutMs ? { timeoutMs: this.#tuning.zendeskTimeoutMs } : {}),
+      tokenFile: TokenFile.pathFor(p.stateDirectory, p.name),
+    });
+    await this.#zendesk.auth.start?.();
     this.#journal = CallJournal.open(CallJournal.fileFor(p.stateDirectory, p.name));
     this.#compactJournal();
     this.#compactTimer = setInterval(() => this.#compactJournal(), JOURNAL_KEEP_MS / 24);
@@ -170,6 +176,11 @@ export class CallIntegration implements Integration {
     return this.#readiness.promise;
   }
 
+  /** Whether Zendesk takes the bridge's credentials; `rejected` until an admin gives new OAuth tokens. */
+  get zendeskAuthState(): AuthState | undefined {
+    return this.#zendesk?.auth.state;
+  }
+
   /** `cti-bridge recordings copy-now`. */
   async copyNow(): Promise<void> {
     await this.#recordings?.copyNow();
@@ -193,6 +204,7 @@ export class CallIntegration implements Integration {
     await this.#handler?.stop(deadline);
     await this.#recordings?.stop(deadline);
     await this.#ami?.stop();
+    await this.#zendesk?.auth.stop?.(deadline);
     this.#zendesk?.http.lanes.clear();
     await this.#cache?.close();
     this.#journal?.close();

@@ -164,7 +164,7 @@ test('OAuth: a rejected access token is renewed once with the refresh token', as
   const { logger, lines } = captureLogs();
   const { zd, helpdesk } = await zendeskWithClient({
     logger,
-    auth: (fake) => oauthFor(fake, 'stale-access-token', 'fake-refresh-token'),
+    auth: (fake) => oauthFor(fake, 'stale-access-token', 'fake-refresh-token', logger),
   });
   t.after(() => zd.close());
   const users = await helpdesk.findUsersByPhone('+4930123456');

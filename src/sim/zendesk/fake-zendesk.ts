@@ -72,6 +72,10 @@ export interface FakeZendesk {
   addUser(user: SeedUser, options?: { searchable?: boolean }): UserRecord;
   addGroup(group: SeedGroup): GroupRecord;
   setRateLimitPerMinute(limit: number): void;
+  /** Revokes every OAuth access and refresh token, as deleting the token in Admin Center does; returns how many. */
+  revokeOAuthTokens(): number;
+  /** A new OAuth pair for the configured client, as an admin creates one (authorization code grant). */
+  grantOAuthTokens(): { accessToken: string; refreshToken: string };
   close(): Promise<void>;
 }
 
@@ -160,6 +164,12 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     },
     addGroup: (group) => addGroup(state, group),
     setRateLimitPerMinute: (limit) => gate.limiter.setLimit(limit),
+    revokeOAuthTokens: () => world.tokens.revokeAll(),
+    grantOAuthTokens: () => {
+      const issued = world.tokens.grant();
+      if (!issued) throw new Error('the fake Zendesk has no OAuth client configured');
+      return { accessToken: issued.access_token, refreshToken: issued.refresh_token };
+    },
     close: () => connections.close(server),
   };
 }
