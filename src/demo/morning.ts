@@ -98,5 +98,12 @@ export async function playMorning(
     }),
   ];
   await Promise.all(burst.map((c) => c.done));
-  await pause(2_600);
+  // Wrap-ups ending together wait for each other and share one request: wait for their facts
+  // (and the recordings riding on them), not for a fixed time.
+  const wrappedUp = () =>
+    zd.state
+      .tickets()
+      .filter((t) => t.external_id?.startsWith('cti-bridge:'))
+      .every((t) => zd.state.comments(t.id).some((c) => c.body.startsWith('Call facts')));
+  await until(wrappedUp, 15_000);
 }
