@@ -68,10 +68,6 @@ export class WrapUpBatcher {
     this.#schedule();
   }
 
-  get waiting(): number {
-    return this.#waiting.length;
-  }
-
   #schedule(): void {
     if (this.#flushSoon) return;
     const now = Date.now();
