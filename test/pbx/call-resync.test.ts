@@ -5,15 +5,8 @@ import { silentLogger } from '../../src/log/logger.ts';
 import { AmiClient } from '../../src/pbx/ami-client.ts';
 import { AmiMessage } from '../../src/pbx/ami-codec.ts';
 import { callEventFromAmi } from '../../src/pbx/call-events-from-ami.ts';
-import {
-  CallResync,
-  interfaceOfChannel,
-  type KnownCall,
-  type PbxCall,
-  pbxCalls,
-  readPbxCalls,
-  reconcile,
-} from '../../src/pbx/call-resync.ts';
+import { CallResync, type KnownCall, reconcile } from '../../src/pbx/call-resync.ts';
+import { interfaceOfChannel, type PbxCall, pbxCalls, readPbxCalls } from '../../src/pbx/pbx-calls.ts';
 import { type FakePbx, startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
 import { Secret } from '../../src/util/secret.ts';
 import { loadTranscript, receivedEvents, receivedMessages } from '../support/ami-transcripts.ts';
