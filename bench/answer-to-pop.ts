@@ -11,13 +11,10 @@ import { silentLogger } from '../src/log/logger.ts';
 import { AmiClient } from '../src/pbx/ami-client.ts';
 import type { RecordedRequest } from '../src/sim/zendesk/index.ts';
 import { Secret } from '../src/util/secret.ts';
-import { apiTokenAuth } from '../src/zendesk/auth.ts';
-import { ZendeskHelpdesk } from '../src/zendesk/zendesk-helpdesk.ts';
-import { ZendeskHttp } from '../src/zendesk/zendesk-http.ts';
 import { addCustomers, startBridge, TEST_SECRETS, waitUntil } from './lib/bridge.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { writeResults } from './lib/results.ts';
-import { StarfaceStyle } from './lib/starface.ts';
+import { starfaceClient } from './lib/starface.ts';
 import { mean, numberArg, percentile, round, sleep } from './lib/stats.ts';
 import { printTable } from './lib/table.ts';
 
@@ -51,23 +48,13 @@ const customers = zd.state.users().filter((u) => u.name.startsWith('Customer 11-
 const numbers = customers.map((u) => u.phone!);
 
 // The STARFACE-style sequence: its own client instance of the same code.
-const logger = silentLogger();
-const http = new ZendeskHttp({
-  baseUrl: zd.url,
-  auth: apiTokenAuth('admin@example.com', new Secret(TEST_SECRETS.zendeskApiToken, 'bench')),
-  logger,
-});
-const starface = new StarfaceStyle({
-  http,
-  helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: true, logger }),
-  agentEmails: new Map([['Carla Sales', 'carla.sales@example.com']]),
-  defaultUserId: zd.state.userByEmail('unknown.caller@example.com')!.id,
-});
+const starface = starfaceClient(zd.url, zd.state.userByEmail('unknown.caller@example.com')!.id);
 
 // A second AMI session, as a supervisor tool would open one: the fake PBX sends it every event
 // the daemon gets, at the same moment. It times the answers and drives the STARFACE sequence
 // for calls of the `sales` queue, which the daemon's profile does not handle.
 const answeredAt = new Map<string, number>();
+const logger = silentLogger();
 const monitor = new AmiClient({
   host: '127.0.0.1',
   port: pbx.port,

@@ -12,13 +12,10 @@ import { silentLogger } from '../src/log/logger.ts';
 import { AmiClient } from '../src/pbx/ami-client.ts';
 import { seededRandom } from '../src/sim/pbx/prng.ts';
 import { Secret } from '../src/util/secret.ts';
-import { apiTokenAuth } from '../src/zendesk/auth.ts';
-import { ZendeskHelpdesk } from '../src/zendesk/zendesk-helpdesk.ts';
-import { ZendeskHttp } from '../src/zendesk/zendesk-http.ts';
 import { addCustomers, startBridge, TEST_SECRETS, waitUntil } from './lib/bridge.ts';
 import { describeMachine, machineFacts } from './lib/machine.ts';
 import { writeResults } from './lib/results.ts';
-import { StarfaceStyle } from './lib/starface.ts';
+import { starfaceClient } from './lib/starface.ts';
 import { numberArg, round, sleep } from './lib/stats.ts';
 import { printTable } from './lib/table.ts';
 
@@ -58,23 +55,13 @@ const ours = users.filter((u) => u.name.startsWith('Ours '));
 const theirs = users.filter((u) => u.name.startsWith('Theirs '));
 const defaultUserId = zd.state.userByEmail('unknown.caller@example.com')!.id;
 
-const logger = silentLogger();
-const http = new ZendeskHttp({
-  baseUrl: zd.url,
-  auth: apiTokenAuth('admin@example.com', new Secret(TEST_SECRETS.zendeskApiToken, 'bench')),
-  logger,
-});
-const starface = new StarfaceStyle({
-  http,
-  helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: true, logger }),
-  agentEmails: new Map([['Carla Sales', 'carla.sales@example.com']]),
-  defaultUserId,
-});
+const starface = starfaceClient(zd.url, defaultUserId);
 
 // A second AMI session drives the STARFACE-style client (queue `sales`, not in the daemon's
 // profile) and notes when each call was queued and answered.
 const queuedAt = new Map<string, number>();
 const answeredAt = new Map<string, number>();
+const logger = silentLogger();
 const monitor = new AmiClient({
   host: '127.0.0.1',
   port: pbx.port,

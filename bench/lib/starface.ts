@@ -1,7 +1,11 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { parseCallerNumber } from '../../src/calls/caller-number.ts';
-import type { ZendeskHelpdesk } from '../../src/zendesk/zendesk-helpdesk.ts';
-import type { ZendeskHttp } from '../../src/zendesk/zendesk-http.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import { Secret } from '../../src/util/secret.ts';
+import { apiTokenAuth } from '../../src/zendesk/auth.ts';
+import { ZendeskHelpdesk } from '../../src/zendesk/zendesk-helpdesk.ts';
+import { ZendeskHttp } from '../../src/zendesk/zendesk-http.ts';
+import { TEST_SECRETS } from '../../test/support/test-secrets.ts';
 
 /**
  * The STARFACE Zendesk module's call sequence, as its documentation and FAQ describe it, driven
@@ -138,4 +142,20 @@ export class StarfaceStyle {
       endpoint: 'POST /api/v2/channels/voice/agents/{agent_id}/tickets/{ticket_id}/display',
     });
   }
+}
+
+/** The STARFACE-style client against a (fake) Zendesk: its own instance of the bridge's client code. */
+export function starfaceClient(zendeskUrl: string, defaultUserId: number): StarfaceStyle {
+  const logger = silentLogger();
+  const http = new ZendeskHttp({
+    baseUrl: zendeskUrl,
+    auth: apiTokenAuth('admin@example.com', new Secret(TEST_SECRETS.zendeskApiToken, 'bench')),
+    logger,
+  });
+  return new StarfaceStyle({
+    http,
+    helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: true, logger }),
+    agentEmails: new Map([['Carla Sales', 'carla.sales@example.com']]),
+    defaultUserId,
+  });
 }
