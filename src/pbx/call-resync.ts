@@ -178,7 +178,11 @@ const LIVE_CALL_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 export interface CallResyncOptions {
-  ami: ResyncAmi & { onEvent(listener: (event: AmiMessage) => void): () => void };
+  ami: ResyncAmi & {
+    onEvent(listener: (event: AmiMessage) => void): () => void;
+    /** The link's state (AmiClient.state): `up` once its up listeners have run. */
+    readonly state?: string;
+  };
   /** What the call handler tracks now (CallHandler.inProgress). */
   known: () => ReadonlyArray<KnownCall>;
   queues: ReadonlySet<string>;
@@ -196,8 +200,9 @@ interface LiveWindow {
 /**
  * Runs resyncCalls after a reconnect, one at a time (a reconnect during a run runs it again
  * afterwards). The window of live call events opens at the `FullyBooted` Asterisk sends right
- * after each login, before the client reports the link up and before any call event of the new
- * link; the handler's view is taken there too. Without a FullyBooted it opens at the request.
+ * after each login's Response, before any call event of the new link, when it is seen before the
+ * client reports the link up; the handler's view is taken there too. Otherwise (no FullyBooted, or
+ * one that comes after the up listeners ran) it opens at the request.
  */
 export class CallResync {
   readonly #o: CallResyncOptions;
@@ -213,6 +218,10 @@ export class CallResync {
     options.ami.onEvent((event) => {
       const name = event.name;
       if (name === 'FullyBooted') {
+        // Asterisk sends it right after the login's Response, often in another TCP segment: then
+        // the link is up already and skip() or request() has opened this login's window. Opening
+        // another here would take the handler's view before a journal restore and lose its calls.
+        if (this.#o.ami.state === 'up') return;
         this.#window = { before: this.#o.known(), live: new Map() };
         this.#freshWindow = true;
         return;

@@ -55,7 +55,12 @@ test(`the daemon SIGKILLed at ${KILLS} random points during calls: no ticket los
   );
   const start = async (label: string) => {
     daemon = startDaemonProcess(config.dir, label);
-    await waitFor(() => daemon!.said('sync finished'), `${label} to sync`, 20_000);
+    await waitFor(
+      () => daemon!.said('sync finished'),
+      `${label} to sync`,
+      20_000,
+      () => daemon!.tail(),
+    );
   };
   await start('cti-bridge run #0');
 
@@ -93,7 +98,12 @@ test(`the daemon SIGKILLed at ${KILLS} random points during calls: no ticket los
     journal.close();
     recordings.close();
   });
-  await waitFor(() => journal.unfinished().length === 0, 'every ticket and wrap-up', 60_000);
+  await waitFor(
+    () => journal.unfinished().length === 0,
+    'every ticket and wrap-up',
+    60_000,
+    () => `unfinished: ${JSON.stringify(journal.unfinished())}\n${daemon!.tail()}`,
+  );
   await waitFor(() => recordings.awaitingCompletion().length === 0, 'every recording complete', 60_000);
   await writeAdminRequest(config.dir, 'copy');
   await waitFor(

@@ -38,7 +38,12 @@ test('SIGTERM: in-flight tickets get the configured bound, the rest stays journa
     }),
   );
   const first = startDaemonProcess(config.dir, 'cti-bridge run (SIGTERM)');
-  await waitFor(() => first.said('sync finished'), 'the start-up sync', 20_000);
+  await waitFor(
+    () => first.said('sync finished'),
+    'the start-up sync',
+    20_000,
+    () => first.tail(),
+  );
   // Zendesk takes 5 s per ticket: longer than the 1 s the profile allows at shutdown.
   zd.faults.latency(5_000, TICKET);
   const calls = Array.from({ length: 5 }, (_, i) =>
@@ -48,6 +53,7 @@ test('SIGTERM: in-flight tickets get the configured bound, the rest stays journa
     () => zd.requests.filter((r) => r.endpoint === TICKET).length === 5,
     'five tickets in flight',
     10_000,
+    () => first.tail(),
   );
   const sentAt = Date.now();
   first.child.kill('SIGTERM');
@@ -68,7 +74,12 @@ test('SIGTERM: in-flight tickets get the configured bound, the rest stays journa
   t.after(() => second.child.kill('SIGKILL'));
   // Tickets found or made, and the wrap-ups of calls that ended while no daemon ran (read back from
   // the PBX after the start-up sync).
-  await waitFor(() => journal.unfinished().length === 0, 'the journal replayed', 20_000);
+  await waitFor(
+    () => journal.unfinished().length === 0,
+    'the journal replayed',
+    20_000,
+    () => `unfinished: ${JSON.stringify(journal.unfinished())}\n${second.tail()}`,
+  );
   for (const call of calls) {
     const tickets = zd.state.tickets().filter((tk) => tk.external_id === `cti-bridge:${call.linkedid}`);
     assert.equal(tickets.length, 1, `exactly one ticket for ${call.linkedid}`);

@@ -542,3 +542,56 @@ test('after the first sync, calls restored from the journal and gone from the PB
   await resync.running;
   assert.equal(model.ended.has('1795300000.1'), true, 'the restored call is ended');
 });
+
+test('a FullyBooted that arrives after the link is up opens no window: a journal restore after the first sync is still seen', async () => {
+  const logs = captureLogs();
+  const listeners: Array<(m: AmiMessage) => void> = [];
+  const emptyList = async (fields: Record<string, unknown>) => ({
+    response: messageOf({ Response: 'Success', EventList: 'start' }),
+    items: [],
+    complete: messageOf({ Event: `${String(fields.Action)}Complete`, EventList: 'Complete', ListItems: '0' }),
+  });
+  const ami = {
+    state: 'connecting',
+    onEvent(listener: (m: AmiMessage) => void) {
+      listeners.push(listener);
+      return () => {};
+    },
+    list: emptyList,
+  };
+  let known: ReturnType<typeof support>[] = [];
+  const dispatched: CallEvent[] = [];
+  const resync = new CallResync({
+    ami,
+    known: () => known,
+    queues: QUEUES,
+    dispatch: (event) => dispatched.push(event),
+    logger: logs.logger,
+  });
+  const fullyBooted = messageOf({ Event: 'FullyBooted', Privilege: 'system,all', Status: 'Fully Booted' });
+  // The Response and FullyBooted in two TCP segments: the up listeners (skip: the first login)
+  // run before FullyBooted is parsed.
+  ami.state = 'up';
+  resync.skip();
+  for (const listener of listeners) listener(fullyBooted);
+  // The start-up sync finishes, the journal gives back a call answered before the restart.
+  known = [support('restored', 'answered')];
+  resync.request();
+  await resync.running;
+  assert.deepEqual(
+    dispatched.map((e) => [e.type, e.callId]),
+    [['CallEnded', 'restored']],
+  );
+
+  // On a reconnect whose FullyBooted comes before the up listeners, the window opens there: a
+  // call the handler learns of only afterwards is not ended by this run.
+  dispatched.length = 0;
+  ami.state = 'connecting';
+  known = [];
+  for (const listener of listeners) listener(fullyBooted);
+  ami.state = 'up';
+  known = [support('joined-later', 'queued')];
+  resync.request();
+  await resync.running;
+  assert.deepEqual(dispatched, []);
+});

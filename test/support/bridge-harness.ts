@@ -43,10 +43,21 @@ export async function adminPut(zd: FakeZendesk, path: string, body: unknown): Pr
   if (response.status !== 200) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
 }
 
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+/**
+ * Polls `check` until it holds. `explain` adds what the test knows on a timeout (a daemon's last
+ * log lines, say): CI keeps only the failure, not the process output.
+ */
+export async function waitFor(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 5_000,
+  explain?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${explain ? `\n${explain()}` : ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

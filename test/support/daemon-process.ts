@@ -13,6 +13,8 @@ export interface DaemonProcess {
   count(text: string): number;
   /** Everything the process wrote so far (stdout and stderr), as journald would receive it. */
   output(): string;
+  /** The last `lines` lines of output under a heading with the label: for a timeout's error. */
+  tail(lines?: number): string;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   exited(): Promise<number | string>;
 }
@@ -66,6 +68,7 @@ export function startDaemonProcess(
     said: (what) => text.includes(what),
     count: (what) => text.split('\n').filter((line) => line.includes(what)).length,
     output: () => text,
+    tail: (lines = 40) => `last output of ${label}:\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`,
     exited: () => exited,
   };
 }
