@@ -4,7 +4,9 @@ import PQueue from 'p-queue';
  * Why lanes and not one priority queue: a priority only orders *waiting* work. An upload that is
  * already running would still hold a connection slot while a screen pop waits. So pops get a lane
  * of their own that background work can never fill; lookups and background work each have a
- * bounded lane. All lanes pause together when Zendesk says 429.
+ * bounded lane. Lanes bound concurrency only: the per-minute budget is the rate gate's
+ * (`rate-gate.ts`), which gives it to pops first and counts each lane's queue as demand to plan
+ * for. All lanes pause together when Zendesk says 429.
  */
 export type Lane = 'pop' | 'lookup' | 'background';
 
@@ -26,6 +28,11 @@ export class RequestLanes {
       lookup: new PQueue({ concurrency: options.lookupConcurrency ?? 6 }),
       background: new PQueue({ concurrency: options.backgroundConcurrency ?? 2 }),
     };
+  }
+
+  /** Tasks of `lane` waiting for a slot (not yet running). */
+  waiting(lane: Lane): number {
+    return this.#lanes[lane].size;
   }
 
   run<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
