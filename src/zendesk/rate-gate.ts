@@ -16,6 +16,9 @@ export const realClock: RateClock = {
 /** Who comes first when several wait for the budget. */
 const RANK: readonly Lane[] = ['pop', 'lookup', 'background'];
 
+/** Within a lane: pops and background in order; lookups newest first (see `RequestLanes.run`). */
+const NEWEST_FIRST: Record<Lane, boolean> = { pop: false, lookup: true, background: false };
+
 /** Share of the limit a lane leaves, on top of the higher lanes' expected demand, for their bursts. */
 const FLOOR: Record<Lane, number> = { pop: 0, lookup: 0.02, background: 0.15 };
 
@@ -127,7 +130,10 @@ export class RateGate {
     const now = this.#clock.now();
     for (const lane of RANK) {
       const waiting = this.#waiting[lane];
-      while (waiting.length > 0 && this.#waitFor(lane, now) === 0) waiting.shift()!(this.#permit(now));
+      while (waiting.length > 0 && this.#waitFor(lane, now) === 0) {
+        const next = NEWEST_FIRST[lane] ? waiting.pop()! : waiting.shift()!;
+        next(this.#permit(now));
+      }
       if (waiting.length > 0) return;
     }
   }

@@ -21,6 +21,7 @@ export interface RequestLanesOptions {
 
 export class RequestLanes {
   readonly #lanes: Record<Lane, PQueue>;
+  #lookups = 0;
 
   constructor(options: RequestLanesOptions = {}) {
     this.#lanes = {
@@ -35,8 +36,14 @@ export class RequestLanes {
     return this.#lanes[lane].size;
   }
 
+  /**
+   * Pops and background work in order. Lookups newest first: when more wait than the budget
+   * serves, the newest is the one whose call is most likely still ringing, and an old one would
+   * come back after its call was answered.
+   */
   run<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
-    return this.#lanes[lane].add(task) as Promise<T>;
+    const order = lane === 'lookup' ? { priority: ++this.#lookups } : {};
+    return this.#lanes[lane].add(task, order) as Promise<T>;
   }
 
   /** Waiting and running tasks per lane, for logs and benchmarks. */

@@ -134,6 +134,25 @@ test('when the budget runs out, pops wait in order and go first; lookups before 
   for (const { permit } of granted) assert.ok(zd.serve(permit));
 });
 
+test('lookups waiting for the budget go newest first: the oldest is the likeliest to be too late', async () => {
+  const clock = new SteppedClock(sec(0));
+  const zd = account(clock, 3);
+  const gate = new RateGate(clock);
+  await learn(gate, zd);
+  zd.serve(await gate.acquire('pop'));
+  zd.serve(await gate.acquire('pop'));
+  const order: number[] = [];
+  const lookups = [1, 2, 3].map((n) =>
+    gate.acquire('lookup').then((p) => {
+      order.push(n);
+      zd.serve(p);
+    }),
+  );
+  await clock.advanceTo(sec(180));
+  await Promise.all(lookups);
+  assert.deepEqual(order, [3, 2, 1]);
+});
+
 test('background keeps a floor for calls; a backlog is paced over the minute and held until a minute of calls is known', async () => {
   const clock = new SteppedClock(sec(0));
   const zd = account(clock, 20);
