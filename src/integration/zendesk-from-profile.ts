@@ -1,6 +1,9 @@
 import type { ResolvedProfile } from '../config/config-dir.ts';
 import type { Logger } from '../log/logger.ts';
-import { apiTokenAuth, httpTokenRefresher, oauthAuth, type ZendeskAuth } from '../zendesk/auth.ts';
+import { apiTokenAuth, type ZendeskAuth } from '../zendesk/auth.ts';
+import { OAuthSession } from '../zendesk/oauth-session.ts';
+import { zendeskTokenEndpoint } from '../zendesk/oauth-token-endpoint.ts';
+import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
 import { ZendeskHttp } from '../zendesk/zendesk-http.ts';
@@ -9,28 +12,43 @@ export interface ZendeskParts {
   http: ZendeskHttp;
   helpdesk: ZendeskHelpdesk;
   directory: ZendeskDirectory;
+  /** Start it before the first request and stop it after the last (OAuth refresh timers). */
+  auth: ZendeskAuth;
+}
+
+export interface ZendeskPartsOptions {
+  onRequest?: (endpoint: string) => void;
+  timeoutMs?: number;
+  /** `<stateDirectory>/<profile>.oauth.json` (TokenFile.pathFor); OAuth only. */
+  tokenFile?: string;
 }
 
 export function zendeskFromProfile(
   zendesk: ResolvedProfile['zendesk'],
   logger: Logger,
-  onRequest?: (endpoint: string) => void,
-  timeoutMs?: number,
+  options: ZendeskPartsOptions = {},
 ): ZendeskParts {
   const auth: ZendeskAuth =
     zendesk.auth.type === 'oauth'
-      ? oauthAuth(zendesk.auth, httpTokenRefresher(zendesk.baseUrl))
+      ? new OAuthSession({
+          credentials: zendesk.auth,
+          baseUrl: zendesk.baseUrl,
+          endpoint: zendeskTokenEndpoint(zendesk.baseUrl),
+          logger,
+          ...(options.tokenFile ? { tokenFile: new TokenFile(options.tokenFile) } : {}),
+        })
       : apiTokenAuth(zendesk.auth.email, zendesk.auth.token);
   const http = new ZendeskHttp({
     baseUrl: zendesk.baseUrl,
     auth,
     logger,
-    ...(onRequest ? { onRequest } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   return {
     http,
     helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: zendesk.talkPartnerEdition, logger }),
     directory: new ZendeskDirectory(http),
+    auth,
   };
 }

@@ -7,6 +7,7 @@ import { Connections } from './connections.ts';
 import type { Gate } from './dispatch.ts';
 import { FaultController } from './faults.ts';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency.ts';
+import { JobQueue } from './jobs.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { GroupRecord, Pop, UserRecord } from './records.ts';
 import { json } from './reply.ts';
@@ -49,6 +50,8 @@ export interface FakeZendeskOptions {
   uploadTokenTtlMs?: number;
   /** 2 hours by default. */
   idempotencyRetentionMs?: number;
+  /** How long (on the fake's clock) a background job (update_many) takes to land; 0 by default. */
+  jobDelayMs?: number;
   logger?: Logger;
 }
 
@@ -69,6 +72,10 @@ export interface FakeZendesk {
   addUser(user: SeedUser, options?: { searchable?: boolean }): UserRecord;
   addGroup(group: SeedGroup): GroupRecord;
   setRateLimitPerMinute(limit: number): void;
+  /** Revokes every OAuth access and refresh token, as deleting the token in Admin Center does; returns how many. */
+  revokeOAuthTokens(): number;
+  /** A new OAuth pair for the configured client, as an admin creates one (authorization code grant). */
+  grantOAuthTokens(): { accessToken: string; refreshToken: string };
   close(): Promise<void>;
 }
 
@@ -88,6 +95,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     clock,
     pops: [],
     tokens: new TokenStore({ clock, oauth: credentials.oauth }),
+    jobs: new JobQueue({ clock, delayMs: options.jobDelayMs ?? 0 }),
     baseUrl: () => baseUrl,
     maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
     uploadTokenTtlMs: options.uploadTokenTtlMs ?? 60 * 60 * 1000,
@@ -156,6 +164,12 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     },
     addGroup: (group) => addGroup(state, group),
     setRateLimitPerMinute: (limit) => gate.limiter.setLimit(limit),
+    revokeOAuthTokens: () => world.tokens.revokeAll(),
+    grantOAuthTokens: () => {
+      const issued = world.tokens.grant();
+      if (!issued) throw new Error('the fake Zendesk has no OAuth client configured');
+      return { accessToken: issued.access_token, refreshToken: issued.refresh_token };
+    },
     close: () => connections.close(server),
   };
 }
