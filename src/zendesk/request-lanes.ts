@@ -4,7 +4,9 @@ import PQueue from 'p-queue';
  * Why lanes and not one priority queue: a priority only orders *waiting* work. An upload that is
  * already running would still hold a connection slot while a screen pop waits. So pops get a lane
  * of their own that background work can never fill; lookups and background work each have a
- * bounded lane. All lanes pause together when Zendesk says 429.
+ * bounded lane. Lanes bound concurrency only: the per-minute budget is the rate gate's
+ * (`rate-gate.ts`), which gives it to pops first and counts each lane's queue as demand to plan
+ * for. All lanes pause together when Zendesk says 429.
  */
 export type Lane = 'pop' | 'lookup' | 'background';
 
@@ -19,6 +21,7 @@ export interface RequestLanesOptions {
 
 export class RequestLanes {
   readonly #lanes: Record<Lane, PQueue>;
+  #lookups = 0;
 
   constructor(options: RequestLanesOptions = {}) {
     this.#lanes = {
@@ -28,8 +31,19 @@ export class RequestLanes {
     };
   }
 
+  /** Tasks of `lane` waiting for a slot (not yet running). */
+  waiting(lane: Lane): number {
+    return this.#lanes[lane].size;
+  }
+
+  /**
+   * Pops and background work in order. Lookups newest first: when more wait than the budget
+   * serves, the newest is the one whose call is most likely still ringing, and an old one would
+   * come back after its call was answered.
+   */
   run<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
-    return this.#lanes[lane].add(task) as Promise<T>;
+    const order = lane === 'lookup' ? { priority: ++this.#lookups } : {};
+    return this.#lanes[lane].add(task, order) as Promise<T>;
   }
 
   /** Waiting and running tasks per lane, for logs and benchmarks. */

@@ -3,7 +3,7 @@ import got, { type Got, type Response } from 'got';
 import type { Logger } from '../log/logger.ts';
 import type { ZendeskAuth } from './auth.ts';
 import { isRetryableStatus, ZendeskApiError } from './errors.ts';
-import { type RateClock, RateGate, realClock } from './rate-gate.ts';
+import { type RateClock, RateGate, type RatePermit, realClock } from './rate-gate.ts';
 import { type Lane, RequestLanes } from './request-lanes.ts';
 
 export interface ZendeskRequest {
@@ -63,7 +63,7 @@ export class ZendeskHttp {
     this.#options = options;
     this.#lanes = options.lanes ?? new RequestLanes();
     this.#clock = options.clock ?? realClock;
-    this.#gate = options.gate ?? new RateGate(this.#clock);
+    this.#gate = options.gate ?? new RateGate(this.#clock, { queued: (lane) => this.#lanes.waiting(lane) });
     this.#log = options.logger.child('zendesk');
     this.#got = got.extend({
       prefixUrl: options.baseUrl,
@@ -120,7 +120,19 @@ export class ZendeskHttp {
   }
 
   async #once<T>(request: ZendeskRequest, sent: { authorization: string }): Promise<ZendeskResponse<T>> {
-    await this.#gate.acquire(request.lane);
+    const permit = await this.#gate.acquire(request.lane);
+    try {
+      return await this.#send<T>(request, sent, permit);
+    } finally {
+      permit.end();
+    }
+  }
+
+  async #send<T>(
+    request: ZendeskRequest,
+    sent: { authorization: string },
+    permit: RatePermit,
+  ): Promise<ZendeskResponse<T>> {
     this.#options.onRequest?.(request.endpoint, request.lane);
     sent.authorization = this.#options.auth.header();
     const headers: Record<string, string> = { authorization: sent.authorization };
@@ -150,7 +162,7 @@ export class ZendeskHttp {
       });
     }
     const header = (name: string) => headerValue(response.headers[name]);
-    this.#gate.observe(response.statusCode, header);
+    permit.answered(response.statusCode, header);
     const body = parseBody(response, request.endpoint);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { status: response.statusCode, body: body as T, header };

@@ -32,6 +32,8 @@ export interface ClientUnderTest {
 export async function zendeskWithClient(options: {
   logger: Logger;
   clock?: ManualClock;
+  /** The client's rate clock when not the manual one (give the fake the same time in `fake.clock`). */
+  rateClock?: RateClock;
   talkPartnerEdition?: boolean;
   auth?: (zd: FakeZendesk) => ZendeskAuth;
   fake?: Parameters<typeof startFakeZendesk>[0];
@@ -46,7 +48,11 @@ export async function zendeskWithClient(options: {
     baseUrl: zd.url,
     auth,
     logger: options.logger,
-    ...(options.clock ? { clock: manualRateClock(options.clock) } : {}),
+    ...(options.rateClock
+      ? { clock: options.rateClock }
+      : options.clock
+        ? { clock: manualRateClock(options.clock) }
+        : {}),
   });
   return {
     zd,
