@@ -451,18 +451,18 @@ interface Breakdown {
   samples: number;
   /** Relay wrote the chunk → it reached the daemon's JavaScript: wake-up, and the loop busy with other work. */
   amiIn: { p50: number; p99: number; max: number };
-  /** → got created the pop request: AMI parsing, the call handler, the Zendesk client, got's options. */
-  toGot: { p50: number; p99: number; max: number };
-  /** → its first bytes went to the socket: got and node:http. */
-  gotToSocket: { p50: number; p99: number; max: number };
+  /** → node:http created the pop request: AMI parsing, the call handler, the Zendesk client. */
+  toRequest: { p50: number; p99: number; max: number };
+  /** → its first bytes went to the socket: node:http (and got's request code, before it was replaced). */
+  requestToSocket: { p50: number; p99: number; max: number };
   /** → the first bytes reached the HTTP relay. */
   socketOut: { p50: number; p99: number; max: number };
   /** Calls over the goal, and how their time split (mean ms per segment); how many overlapped a GC. */
   over2Ms: {
     count: number;
     amiIn: number;
-    toGot: number;
-    gotToSocket: number;
+    toRequest: number;
+    requestToSocket: number;
     socketOut: number;
     withGc: number;
     gcMs: number;
@@ -485,8 +485,8 @@ function breakdown(
   const bytesAfter: number[] = [];
   const rows: Array<{
     amiIn: number;
-    toGot: number;
-    gotToSocket: number;
+    toRequest: number;
+    requestToSocket: number;
     socketOut: number;
     total: number;
     gc: number;
@@ -495,24 +495,25 @@ function breakdown(
     if (a.phase !== phase || a.connection !== connection) continue;
     const pop = relays.pops.get(id);
     const chunk = chunkArrival(marks.amiChunks, a.endOffset);
-    const gotAt = marks.gotCreated[id];
+    const requestAt = marks.requestCreated[id];
     const writtenAt = marks.written[id];
-    if (pop === undefined || chunk === undefined || gotAt === undefined || writtenAt === undefined) continue;
+    if (pop === undefined || chunk === undefined || requestAt === undefined || writtenAt === undefined)
+      continue;
     const inAt = chunk.at;
     bytesAfter.push(chunk.end - a.endOffset);
     const t0 = toMono(a.at);
     const t1 = toMono(pop);
     rows.push({
       amiIn: inAt - t0,
-      toGot: gotAt - inAt,
-      gotToSocket: writtenAt - gotAt,
+      toRequest: requestAt - inAt,
+      requestToSocket: writtenAt - requestAt,
       socketOut: t1 - writtenAt,
       total: t1 - t0,
       gc: gcWithin(marks.gc, t0, t1),
     });
   }
   if (rows.length === 0) return undefined;
-  const stat = (k: 'amiIn' | 'toGot' | 'gotToSocket' | 'socketOut') => {
+  const stat = (k: 'amiIn' | 'toRequest' | 'requestToSocket' | 'socketOut') => {
     const v = rows.map((r) => r[k]);
     return {
       p50: round(percentile(v, 50), 3),
@@ -521,7 +522,7 @@ function breakdown(
     };
   };
   const slow = rows.filter((r) => r.total > GOAL_P99_MS);
-  const meanOf = (k: 'amiIn' | 'toGot' | 'gotToSocket' | 'socketOut' | 'gc') =>
+  const meanOf = (k: 'amiIn' | 'toRequest' | 'requestToSocket' | 'socketOut' | 'gc') =>
     slow.length === 0 ? 0 : round(slow.reduce((sum, r) => sum + r[k], 0) / slow.length, 3);
   const pauses: number[] = [];
   for (let i = 0; i < marks.gc.length; i += 2)
@@ -530,14 +531,14 @@ function breakdown(
     phase,
     samples: rows.length,
     amiIn: stat('amiIn'),
-    toGot: stat('toGot'),
-    gotToSocket: stat('gotToSocket'),
+    toRequest: stat('toRequest'),
+    requestToSocket: stat('requestToSocket'),
     socketOut: stat('socketOut'),
     over2Ms: {
       count: slow.length,
       amiIn: meanOf('amiIn'),
-      toGot: meanOf('toGot'),
-      gotToSocket: meanOf('gotToSocket'),
+      toRequest: meanOf('toRequest'),
+      requestToSocket: meanOf('requestToSocket'),
       socketOut: meanOf('socketOut'),
       withGc: slow.filter((r) => r.gc > 0).length,
       gcMs: meanOf('gc'),
@@ -702,17 +703,17 @@ async function main(): Promise<void> {
   );
   if (breakdowns.length > 0) {
     process.stdout.write(
-      '\nwhere the time went (ms, one machine-wide clock): relay wrote the AgentConnect → daemon JS got it (amiIn) → got created the pop request (toGot) → its bytes went to the socket (gotToSocket) → they reached the relay (socketOut)\n\n',
+      '\nwhere the time went (ms, one machine-wide clock): relay wrote the AgentConnect → daemon JS got it (amiIn) → node:http created the pop request (toRequest) → its bytes went to the socket (requestToSocket) → they reached the relay (socketOut)\n\n',
     );
     const seg = (x: { p50: number; p99: number }) => `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)}`;
     printTable(
       [
         { header: 'daemon phase' },
         { header: 'amiIn p50/p99', align: 'right' },
-        { header: 'toGot p50/p99', align: 'right' },
-        { header: 'gotToSocket p50/p99', align: 'right' },
+        { header: 'toRequest p50/p99', align: 'right' },
+        { header: 'requestToSocket p50/p99', align: 'right' },
         { header: 'socketOut p50/p99', align: 'right' },
-        { header: '> 2 ms: n, mean amiIn/toGot/gotToSocket/socketOut', align: 'right' },
+        { header: '> 2 ms: n, mean amiIn/toRequest/requestToSocket/socketOut', align: 'right' },
         { header: '> 2 ms with GC (mean GC ms)', align: 'right' },
         { header: 'GC pauses n, p99/max ms', align: 'right' },
         { header: 'AMI bytes after it p50/p99', align: 'right' },
@@ -720,10 +721,10 @@ async function main(): Promise<void> {
       breakdowns.map((b) => [
         b.phase,
         seg(b.amiIn),
-        seg(b.toGot),
-        seg(b.gotToSocket),
+        seg(b.toRequest),
+        seg(b.requestToSocket),
         seg(b.socketOut),
-        `${b.over2Ms.count}: ${b.over2Ms.amiIn.toFixed(2)}/${b.over2Ms.toGot.toFixed(2)}/${b.over2Ms.gotToSocket.toFixed(2)}/${b.over2Ms.socketOut.toFixed(2)}`,
+        `${b.over2Ms.count}: ${b.over2Ms.amiIn.toFixed(2)}/${b.over2Ms.toRequest.toFixed(2)}/${b.over2Ms.requestToSocket.toFixed(2)}/${b.over2Ms.socketOut.toFixed(2)}`,
         `${b.over2Ms.withGc} (${b.over2Ms.gcMs.toFixed(2)})`,
         `${b.gcPauses}, ${b.gcPausesP99Ms.toFixed(2)}/${b.gcPausesMaxMs.toFixed(2)}`,
         `${b.bytesAfter.p50}/${b.bytesAfter.p99}`,

@@ -1,19 +1,20 @@
 /**
  * Timing points inside the daemon for the answer-overhead benchmark, taken without touching the
- * daemon's code: Node's own diagnostics channels (`net.client.socket`, got's `got:request:*`) and
- * the sockets they hand out, plus V8's GC entries. Every time is on one clock shared by all
+ * daemon's code: Node's own diagnostics channels (`net.client.socket`,
+ * `http.client.request.created`) and the sockets they hand out, plus V8's GC entries. Every time is on one clock shared by all
  * processes of the machine (`monoNow`: CLOCK_MONOTONIC, which `performance.now()` counts from its
  * own origin), so the relay's times and the daemon's can be subtracted.
  *
  * In the daemon, per answered call:
  * - `amiIn`: the AMI chunk that completed its AgentConnect reached JavaScript (the first listener
  *   on the socket's `data`, before the daemon's own);
- * - `gotCreated`: got created the pop request (after the call handler, the Zendesk client's lanes
- *   and rate gate, and got's options);
+ * - `requestCreated`: node:http created the pop request (after the call handler, the Zendesk
+ *   client's lanes and rate gate, and whatever HTTP client code runs before node:http);
  * - `written`: the request's first bytes were handed to the socket (`_writeGeneric`, which writes
  *   at once on a connected TCP socket).
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 
@@ -48,8 +49,8 @@ export function toMono(performanceNow: number): number {
 export interface DaemonMarks {
   /** Per AMI chunk: the stream offset just past it and when it reached JavaScript (flat pairs). */
   amiChunks: number[];
-  /** Linkedid → got created the pop request. */
-  gotCreated: Record<string, number>;
+  /** Linkedid → node:http created the pop request. */
+  requestCreated: Record<string, number>;
   /** Linkedid → the pop request's first bytes went to the socket. */
   written: Record<string, number>;
   /** GC pauses: start, duration (ms), flat pairs. */
@@ -66,8 +67,7 @@ type WriteGeneric = (writev: boolean, data: unknown, encoding: string, cb: unkno
  * connects to (the relays').
  */
 export function recordDaemonMarks(amiPort: number, httpPort: number): () => DaemonMarks {
-  const marks: DaemonMarks = { amiChunks: [], gotCreated: {}, written: {}, gc: [] };
-  const created = new Map<string, number>();
+  const marks: DaemonMarks = { amiChunks: [], requestCreated: {}, written: {}, gc: [] };
 
   diagnosticsChannel.subscribe('net.client.socket', (message) => {
     const socket = (message as { socket: Socket }).socket;
@@ -95,17 +95,11 @@ export function recordDaemonMarks(amiPort: number, httpPort: number): () => Daem
       return original.call(this, writev, data, encoding, cb);
     };
   });
-  diagnosticsChannel.subscribe('got:request:create', (message) => {
-    created.set((message as { requestId: string }).requestId, monoNow());
-  });
-  diagnosticsChannel.subscribe('got:request:start', (message) => {
-    const m = message as { requestId: string; headers: Record<string, unknown> };
-    const at = created.get(m.requestId);
-    created.delete(m.requestId);
-    const key = m.headers['idempotency-key'];
-    if (at === undefined || typeof key !== 'string' || !key.startsWith(KEY_PREFIX)) return;
-    const callId = key.slice(KEY_PREFIX.length).replace(/-nopop$/, '');
-    marks.gotCreated[callId] ??= at;
+  diagnosticsChannel.subscribe('http.client.request.created', (message) => {
+    const at = monoNow();
+    const key = (message as { request: ClientRequest }).request.getHeader('idempotency-key');
+    if (typeof key !== 'string' || !key.startsWith(KEY_PREFIX)) return;
+    marks.requestCreated[key.slice(KEY_PREFIX.length).replace(/-nopop$/, '')] ??= at;
   });
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) marks.gc.push(toMono(entry.startTime), entry.duration);
