@@ -451,7 +451,12 @@ interface Breakdown {
   samples: number;
   /** Relay wrote the chunk → it reached the daemon's JavaScript: wake-up, and the loop busy with other work. */
   amiIn: { p50: number; p99: number; max: number };
-  /** → node:http created the pop request: AMI parsing, the call handler, the Zendesk client. */
+  /**
+   * → the daemon had parsed and dispatched the whole chunk: every event in it, the AgentConnect's
+   * synchronous part (translation, the call handler up to its first await, the journal write).
+   */
+  dispatch: { p50: number; p99: number; max: number };
+  /** → node:http created the pop request: promise continuations (requester, lanes, rate gate, other work's). */
   toRequest: { p50: number; p99: number; max: number };
   /** → its first bytes went to the socket: node:http (and got's request code, before it was replaced). */
   requestToSocket: { p50: number; p99: number; max: number };
@@ -461,13 +466,15 @@ interface Breakdown {
   over2Ms: {
     count: number;
     amiIn: number;
+    dispatch: number;
     toRequest: number;
     requestToSocket: number;
     socketOut: number;
     withGc: number;
     gcMs: number;
   };
-  /** AMI bytes that came in the same read after the AgentConnect: parsed and dispatched before its pop. */
+  /** The AMI read that completed the AgentConnect, and its bytes after it: all dispatched before the pop. */
+  chunkBytes: { p50: number; p99: number };
   bytesAfter: { p50: number; p99: number };
   /** GC pauses in the daemon during the phase. */
   gcPauses: number;
@@ -483,8 +490,10 @@ function breakdown(
   window: { from: number; to: number },
 ): Breakdown | undefined {
   const bytesAfter: number[] = [];
+  const chunkBytes: number[] = [];
   const rows: Array<{
     amiIn: number;
+    dispatch: number;
     toRequest: number;
     requestToSocket: number;
     socketOut: number;
@@ -501,11 +510,13 @@ function breakdown(
       continue;
     const inAt = chunk.at;
     bytesAfter.push(chunk.end - a.endOffset);
+    chunkBytes.push(chunk.end - chunk.start);
     const t0 = toMono(a.at);
     const t1 = toMono(pop);
     rows.push({
       amiIn: inAt - t0,
-      toRequest: requestAt - inAt,
+      dispatch: chunk.dispatchedAt - inAt,
+      toRequest: requestAt - chunk.dispatchedAt,
       requestToSocket: writtenAt - requestAt,
       socketOut: t1 - writtenAt,
       total: t1 - t0,
@@ -513,7 +524,7 @@ function breakdown(
     });
   }
   if (rows.length === 0) return undefined;
-  const stat = (k: 'amiIn' | 'toRequest' | 'requestToSocket' | 'socketOut') => {
+  const stat = (k: 'amiIn' | 'dispatch' | 'toRequest' | 'requestToSocket' | 'socketOut') => {
     const v = rows.map((r) => r[k]);
     return {
       p50: round(percentile(v, 50), 3),
@@ -522,7 +533,7 @@ function breakdown(
     };
   };
   const slow = rows.filter((r) => r.total > GOAL_P99_MS);
-  const meanOf = (k: 'amiIn' | 'toRequest' | 'requestToSocket' | 'socketOut' | 'gc') =>
+  const meanOf = (k: 'amiIn' | 'dispatch' | 'toRequest' | 'requestToSocket' | 'socketOut' | 'gc') =>
     slow.length === 0 ? 0 : round(slow.reduce((sum, r) => sum + r[k], 0) / slow.length, 3);
   const pauses: number[] = [];
   for (let i = 0; i < marks.gc.length; i += 2)
@@ -531,18 +542,21 @@ function breakdown(
     phase,
     samples: rows.length,
     amiIn: stat('amiIn'),
+    dispatch: stat('dispatch'),
     toRequest: stat('toRequest'),
     requestToSocket: stat('requestToSocket'),
     socketOut: stat('socketOut'),
     over2Ms: {
       count: slow.length,
       amiIn: meanOf('amiIn'),
+      dispatch: meanOf('dispatch'),
       toRequest: meanOf('toRequest'),
       requestToSocket: meanOf('requestToSocket'),
       socketOut: meanOf('socketOut'),
       withGc: slow.filter((r) => r.gc > 0).length,
       gcMs: meanOf('gc'),
     },
+    chunkBytes: { p50: percentile(chunkBytes, 50), p99: percentile(chunkBytes, 99) },
     bytesAfter: { p50: percentile(bytesAfter, 50), p99: percentile(bytesAfter, 99) },
     gcPauses: pauses.length,
     gcPausesP99Ms: round(percentile(pauses, 99), 3),
@@ -703,31 +717,33 @@ async function main(): Promise<void> {
   );
   if (breakdowns.length > 0) {
     process.stdout.write(
-      '\nwhere the time went (ms, one machine-wide clock): relay wrote the AgentConnect → daemon JS got it (amiIn) → node:http created the pop request (toRequest) → its bytes went to the socket (requestToSocket) → they reached the relay (socketOut)\n\n',
+      '\nwhere the time went (ms, one machine-wide clock): relay wrote the AgentConnect → daemon JS got its chunk (amiIn) → the chunk was parsed and dispatched (dispatch) → node:http created the pop request (toRequest) → its bytes went to the socket (requestToSocket) → they reached the relay (socketOut)\n\n',
     );
     const seg = (x: { p50: number; p99: number }) => `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)}`;
     printTable(
       [
         { header: 'daemon phase' },
         { header: 'amiIn p50/p99', align: 'right' },
+        { header: 'dispatch p50/p99', align: 'right' },
         { header: 'toRequest p50/p99', align: 'right' },
         { header: 'requestToSocket p50/p99', align: 'right' },
         { header: 'socketOut p50/p99', align: 'right' },
-        { header: '> 2 ms: n, mean amiIn/toRequest/requestToSocket/socketOut', align: 'right' },
-        { header: '> 2 ms with GC (mean GC ms)', align: 'right' },
+        { header: '> 2 ms: n, mean of each', align: 'right' },
+        { header: 'of them with GC (mean GC ms)', align: 'right' },
         { header: 'GC pauses n, p99/max ms', align: 'right' },
-        { header: 'AMI bytes after it p50/p99', align: 'right' },
+        { header: 'AMI read bytes p50/p99, after it p50/p99', align: 'right' },
       ],
       breakdowns.map((b) => [
         b.phase,
         seg(b.amiIn),
+        seg(b.dispatch),
         seg(b.toRequest),
         seg(b.requestToSocket),
         seg(b.socketOut),
-        `${b.over2Ms.count}: ${b.over2Ms.amiIn.toFixed(2)}/${b.over2Ms.toRequest.toFixed(2)}/${b.over2Ms.requestToSocket.toFixed(2)}/${b.over2Ms.socketOut.toFixed(2)}`,
+        `${b.over2Ms.count}: ${[b.over2Ms.amiIn, b.over2Ms.dispatch, b.over2Ms.toRequest, b.over2Ms.requestToSocket, b.over2Ms.socketOut].map((v) => v.toFixed(2)).join('/')}`,
         `${b.over2Ms.withGc} (${b.over2Ms.gcMs.toFixed(2)})`,
         `${b.gcPauses}, ${b.gcPausesP99Ms.toFixed(2)}/${b.gcPausesMaxMs.toFixed(2)}`,
-        `${b.bytesAfter.p50}/${b.bytesAfter.p99}`,
+        `${b.chunkBytes.p50}/${b.chunkBytes.p99}, ${b.bytesAfter.p50}/${b.bytesAfter.p99}`,
       ]),
     );
   }

@@ -47,7 +47,11 @@ export function toMono(performanceNow: number): number {
 }
 
 export interface DaemonMarks {
-  /** Per AMI chunk: the stream offset just past it and when it reached JavaScript (flat pairs). */
+  /**
+   * Per AMI chunk (flat triples): the stream offset just past it, when it reached JavaScript, and
+   * when the daemon had parsed and dispatched all of it (the first nextTick after its `data`
+   * listeners: before any promise continuation, such as the rest of an answer's way to Zendesk).
+   */
   amiChunks: number[];
   /** Linkedid → node:http created the pop request. */
   requestCreated: Record<string, number>;
@@ -77,7 +81,10 @@ export function recordDaemonMarks(amiPort: number, httpPort: number): () => Daem
       const at = monoNow();
       if (socket.remotePort !== amiPort) return;
       received += chunk.length;
-      marks.amiChunks.push(received, at);
+      const index = marks.amiChunks.push(received, at, Number.NaN) - 1;
+      process.nextTick(() => {
+        marks.amiChunks[index] = monoNow();
+      });
     });
     const internal = socket as unknown as { _writeGeneric: WriteGeneric };
     const original = internal._writeGeneric;
@@ -113,21 +120,26 @@ export function recordDaemonMarks(amiPort: number, httpPort: number): () => Daem
 
 /**
  * The first chunk whose end is at or past `offset`: when that byte reached the daemon's
- * JavaScript, and where the chunk ended in the stream.
+ * JavaScript, when the chunk was dispatched, and where it began and ended in the stream.
  */
 export function chunkArrival(
   amiChunks: readonly number[],
   offset: number,
-): { at: number; end: number } | undefined {
+): { at: number; dispatchedAt: number; start: number; end: number } | undefined {
   let lo = 0;
-  let hi = amiChunks.length / 2 - 1;
-  if (hi < 0 || amiChunks[hi * 2]! < offset) return undefined;
+  let hi = amiChunks.length / 3 - 1;
+  if (hi < 0 || amiChunks[hi * 3]! < offset) return undefined;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (amiChunks[mid * 2]! >= offset) hi = mid;
+    if (amiChunks[mid * 3]! >= offset) hi = mid;
     else lo = mid + 1;
   }
-  return { at: amiChunks[lo * 2 + 1]!, end: amiChunks[lo * 2]! };
+  return {
+    at: amiChunks[lo * 3 + 1]!,
+    dispatchedAt: amiChunks[lo * 3 + 2]!,
+    start: lo === 0 ? 0 : amiChunks[(lo - 1) * 3]!,
+    end: amiChunks[lo * 3]!,
+  };
 }
 
 /** GC time (ms) that overlaps [from, to]. */
