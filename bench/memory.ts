@@ -5,15 +5,15 @@
  * 50,000.
  *
  * The measured process holds only daemon pieces; whatever simulates Zendesk lives elsewhere or
- * keeps nothing. Two levels, because 100,000 calls through HTTP do not fit in a minute here (the
- * Zendesk client spends about 0.65 ms of CPU per request, some 2.3 requests per call):
+ * keeps nothing. Two levels, because 100,000 calls through HTTP do not fit in a minute here (some
+ * 2.3 Zendesk requests per call, each a few tenths of a millisecond of CPU on both sides):
  *
  * - A, the call domain, 100,000 calls: CallHandler, CallerLookup with the `memory` caller cache
  *   (createCallerCache, production TTLs), CallJournal (SQLite on tmpfs: the fsync is not the
  *   question here), requester resolution, wrap-up and backfill, the production logger at info
  *   into a sink — against LeanHelpdesk (bench/lib), an in-process Zendesk that keeps nothing.
- * - B, the same plus the Zendesk client, 5,000 calls: ZendeskHelpdesk + ZendeskHttp (got, lanes,
- *   rate gate) over HTTP to the fake Zendesk, which runs in the parent process.
+ * - B, the same plus the Zendesk client, 5,000 calls: ZendeskHelpdesk + ZendeskHttp (node:http,
+ *   lanes, rate gate) over HTTP to the fake Zendesk, which runs in the parent process.
  *
  * Calls come in batches of 200 (queued, answered, ended, wrapped up), about 200 in progress.
  * Mix: 70 % repeat callers from 2,000 regulars, 20 % known callers calling for the first time,
@@ -62,9 +62,9 @@ const CHILD_V8_FLAGS = process.argv.includes('--young-unpinned') ? [] : ['--max-
 const REGULARS = 2_000;
 const BASELINE = 1_000;
 /**
- * RSS is also compared from here: until then V8's parallel GC threads touch pages of their own
- * (256 KB V8 pages outside heapTotal, kept pooled; gone with --single-threaded-gc), a one-time
- * step that depends on how many helper threads the machine gave each early GC.
+ * RSS is also compared from here: until then anonymous RSS grows by a one-time amount that
+ * differs from run to run (10–25 MB here), in 256 KB mappings — V8's pages — that V8's heap
+ * statistics do not count (bench/README.md, section 6); afterwards it follows the heap.
  */
 const WARMED_UP = 20_000;
 const TEMPLATES = {
@@ -588,7 +588,7 @@ async function main(): Promise<void> {
       ],
       ['RSS trend over the last half (fit)', `${fa.rssTrendMB} MB`, `${fb.rssTrendMB} MB`, '', ''],
       [
-        `  RSS growth, ${WARMED_UP} → last (after the GC threads' warm-up)`,
+        `  RSS growth, ${WARMED_UP} → last (after the warm-up)`,
         fa.rssGrowthWarmMB === undefined ? '—' : `${fa.rssGrowthWarmMB} MB`,
         fb.rssGrowthWarmMB === undefined ? '—' : `${fb.rssGrowthWarmMB} MB`,
         '',
