@@ -234,10 +234,11 @@ export class ZendeskHelpdesk implements HelpdeskPort {
 
   /**
    * A 400 on a create that carried the call's Idempotency-Key is what Zendesk answers when that
-   * key was used before with other details: this call's ticket exists, made by an earlier start
-   * of the bridge that no journal here remembers (a lost state directory, another bridge on the
-   * same PBX), whose comment has another time. Its external_id finds it: the call keeps that
-   * ticket, not popped again. Any other 400 finds nothing and stays the error it was.
+   * key was used before with other details: this call's ticket exists — made by a create still in
+   * flight before a restart (this replay has no pop), or by an earlier start that no journal here
+   * remembers (a lost state directory, another bridge on the same PBX; its comment has another
+   * answer time). Its external_id finds it at once: the call keeps that ticket, not popped again,
+   * without an ERROR line and a retry wait. Any other 400 finds nothing and stays the error it was.
    */
   async #createdBefore(ticket: NewCallTicket, error: unknown): Promise<CreatedTicket | undefined> {
     if (!(error instanceof ZendeskApiError && error.status === 400)) return undefined;
