@@ -83,10 +83,12 @@ test('a start without the journal of the one that ticketed a talking call keeps 
   await bridge.waitFor(() => bridge.zd.pops.length === 1, 'the first start’s ticket and pop');
   const [ticket] = ticketsFor(bridge, call.linkedid);
 
-  // The state directory is lost (a new machine, a wiped disk): the next start knows nothing of
-  // the call, the PBX says it is talking, and its ticket's comment gets another answer time.
+  // The journal is lost (a restored backup, another bridge taking over): the next start knows
+  // nothing of the call, the PBX says it is talking, and its ticket's comment gets another
+  // answer time. (The rest of the state directory stays: the OAuth tokens rotate.)
   await bridge.daemon.stop();
-  rmSync(path.join(bridge.workDir, 'state'), { recursive: true, force: true });
+  const journalFile = CallJournal.fileFor(path.join(bridge.workDir, 'state'), 'main');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${journalFile}${suffix}`, { force: true });
   const since = bridge.mark();
   await bridge.restart();
   await bridge.waitFor(
