@@ -22,7 +22,7 @@
  *   node bench/answer-overhead.ts [--low-seconds=25] [--high-seconds=10] [--floor-seconds=8] [--cpu-prof]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -168,6 +168,10 @@ async function daemonChild(
       const c = process.cpuUsage();
       process.send!({ type: 'cpu', us: c.user + c.system, at: performance.now() });
     } else if (m.type === 'stop') {
+      // The OAuth tokens as this daemon left them: the refresh token rotates, and the next daemon
+      // (another state directory) must start from these, not from the profile's spent ones.
+      const tokenFile = path.join(stateDirectory ?? path.join(running.workDir, 'state'), 'main.oauth.json');
+      const oauthTokens = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8') : undefined;
       // Warnings and errors by message, before the stop and from it (which cuts wrap-ups short).
       const problems = { ...running.logs.problems };
       await running.close();
@@ -176,8 +180,9 @@ async function daemonChild(
         if (during > 0) problems[`${k} (during the stop)`] = during;
       }
       // Large (every AMI chunk's mark): exit once it is sent.
-      process.send!({ type: 'stopped', logCounts: running.logs.counts, problems, marks: marks() }, () =>
-        process.exit(0),
+      process.send!(
+        { type: 'stopped', logCounts: running.logs.counts, problems, marks: marks(), oauthTokens },
+        () => process.exit(0),
       );
     }
   });
@@ -591,9 +596,13 @@ async function main(): Promise<void> {
 
   /** Starts a daemon child; `journalDir` overrides the state directory (tmpfs variant). */
   let daemons = 0;
+  /** The OAuth token file the last daemon left (its refresh token rotated). */
+  let oauthTokens: string | undefined;
   async function daemon(journalDir?: string) {
     // The relay numbers AMI connections in order: one per daemon, and this one's is next.
     const connection = daemons++;
+    if (journalDir && oauthTokens)
+      writeFileSync(path.join(journalDir, 'main.oauth.json'), oauthTokens, { mode: 0o600 });
     const measured: Array<{ phase: string; from: number; to: number }> = [];
     const child = fork(
       SELF,
@@ -627,8 +636,14 @@ async function main(): Promise<void> {
       async stop() {
         relays.phase = 'between';
         const stopped = await request<
-          Msg & { logCounts: Record<string, number>; problems: Record<string, number>; marks: DaemonMarks }
+          Msg & {
+            logCounts: Record<string, number>;
+            problems: Record<string, number>;
+            marks: DaemonMarks;
+            oauthTokens?: string;
+          }
         >(child, { type: 'stop' }, 'stopped');
+        oauthTokens = stopped.oauthTokens;
         for (const m of measured) {
           const b = breakdown(relays, m.phase, connection, stopped.marks, m);
           if (b) breakdowns.push(b);
@@ -742,7 +757,7 @@ async function main(): Promise<void> {
         seg(b.socketOut),
         `${b.over2Ms.count}: ${[b.over2Ms.amiIn, b.over2Ms.dispatch, b.over2Ms.toRequest, b.over2Ms.requestToSocket, b.over2Ms.socketOut].map((v) => v.toFixed(2)).join('/')}`,
         `${b.over2Ms.withGc} (${b.over2Ms.gcMs.toFixed(2)})`,
-        `${b.gcPauses}, ${b.gcPausesP99Ms.toFixed(2)}/${b.gcPausesMaxMs.toFixed(2)}`,
+        b.gcPauses === 0 ? '0' : `${b.gcPauses}, ${b.gcPausesP99Ms.toFixed(2)}/${b.gcPausesMaxMs.toFixed(2)}`,
         `${b.chunkBytes.p50}/${b.chunkBytes.p99}, ${b.bytesAfter.p50}/${b.bytesAfter.p99}`,
       ]),
     );

@@ -181,6 +181,9 @@ async function runLevel(
         try {
           const result = await value.apply(target, args);
           if (prop === 'addPrivateComment') commentsSaved++;
+          // Wrap-ups are batched: one request carries the comments of several calls.
+          if (prop === 'addPrivateComments')
+            commentsSaved += (result as Array<{ saved: boolean }>).filter((c) => c.saved).length;
           if (
             prop === 'openCallTicket' &&
             level === 'B' &&
@@ -223,6 +226,9 @@ async function runLevel(
     strategy: 'defaultUser',
     answerWaitMs: 1_500,
     wrapUpSeconds: 0,
+    // Batches of 200 wrap-ups fall due at once: full batches go at once, the rest would wait the
+    // 3 s window for company that never comes (the calls of a batch are all there is).
+    wrapUpBatchWindowMs: 10,
     templates: TEMPLATES,
     logger,
     journal,
