@@ -22,7 +22,7 @@
  *   node bench/answer-overhead.ts [--low-seconds=25] [--high-seconds=10] [--floor-seconds=8] [--cpu-prof]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,14 @@ import { fileURLToPath } from 'node:url';
 import { CallJournal } from '../src/calls/call-journal.ts';
 import { startFakePbx } from '../src/sim/pbx/fake-pbx.ts';
 import { startFakeZendesk } from '../src/sim/zendesk/index.ts';
+import {
+  chunkArrival,
+  type DaemonMarks,
+  gcWithin,
+  monoNow,
+  recordDaemonMarks,
+  toMono,
+} from './lib/answer-marks.ts';
 import {
   AMI_USERS,
   addCustomers,
@@ -145,6 +153,7 @@ async function daemonChild(
   httpPort: number,
   stateDirectory: string | undefined,
 ): Promise<void> {
+  const marks = recordDaemonMarks(amiPort, httpPort);
   const running = await startDaemon({
     amiPort,
     zendeskUrl: `http://127.0.0.1:${httpPort}`,
@@ -159,16 +168,22 @@ async function daemonChild(
       const c = process.cpuUsage();
       process.send!({ type: 'cpu', us: c.user + c.system, at: performance.now() });
     } else if (m.type === 'stop') {
-      const counts = running.logs.counts;
+      // The OAuth tokens as this daemon left them: the refresh token rotates, and the next daemon
+      // (another state directory) must start from these, not from the profile's spent ones.
+      const tokenFile = path.join(stateDirectory ?? path.join(running.workDir, 'state'), 'main.oauth.json');
+      const oauthTokens = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8') : undefined;
+      // Warnings and errors by message, before the stop and from it (which cuts wrap-ups short).
+      const problems = { ...running.logs.problems };
       await running.close();
-      // Warnings and errors by message (the stop itself cuts wrap-ups still queued short).
-      const problems: Record<string, number> = {};
-      for (const line of running.logs.tail()) {
-        const m = /"level":"(warn|error)".*?"msg":"([^"]*)"/.exec(line);
-        if (m) problems[`${m[1]}: ${m[2]}`] = (problems[`${m[1]}: ${m[2]}`] ?? 0) + 1;
+      for (const [k, n] of Object.entries(running.logs.problems)) {
+        const during = n - (problems[k] ?? 0);
+        if (during > 0) problems[`${k} (during the stop)`] = during;
       }
-      process.send!({ type: 'stopped', logCounts: counts, problems });
-      process.exit(0);
+      // Large (every AMI chunk's mark): exit once it is sent.
+      process.send!(
+        { type: 'stopped', logCounts: running.logs.counts, problems, marks: marks(), oauthTokens },
+        () => process.exit(0),
+      );
     }
   });
   process.send!({ type: 'ready' });
@@ -234,8 +249,11 @@ async function nullChild(amiPort: number, httpPort: number): Promise<void> {
 interface Relays {
   amiPort: number;
   httpPort: number;
-  /** Linkedid → when its AgentConnect was written to the daemon, and in which phase. */
-  answers: Map<string, { at: number; phase: string }>;
+  /**
+   * Linkedid → when its AgentConnect was written to the daemon, in which phase, on which AMI
+   * connection (one per daemon) and where it ends in that connection's stream.
+   */
+  answers: Map<string, { at: number; phase: string; connection: number; endOffset: number }>;
   /** Linkedid → when the first byte of its pop request arrived. */
   pops: Map<string, number>;
   phase: string;
@@ -274,8 +292,12 @@ async function startRelays(pbxPort: number, zendeskPort: number): Promise<Relays
       http.close();
     },
   };
+  let connections = 0;
   const ami = createServer((daemon) => {
     track(daemon);
+    const connection = connections++;
+    /** Bytes of the stream before `text`. */
+    let consumed = 0;
     const pbx = connect(pbxPort, '127.0.0.1');
     track(pbx);
     daemon.pipe(pbx);
@@ -285,19 +307,21 @@ async function startRelays(pbxPort: number, zendeskPort: number): Promise<Relays
     pbx.on('data', (chunk: Buffer) => {
       // Which AgentConnect messages does this chunk complete?
       text += chunk.toString('latin1');
-      const completed: string[] = [];
+      const completed: Array<{ id: string; endOffset: number }> = [];
       let end = text.indexOf('\r\n\r\n');
       while (end >= 0) {
         if (text.startsWith('Event: AgentConnect')) {
           const id = /\r\nLinkedid: ([^\r]*)/.exec(text.slice(0, end))?.[1];
-          if (id) completed.push(id);
+          if (id) completed.push({ id, endOffset: consumed + end + 4 });
         }
+        consumed += end + 4;
         text = text.slice(end + 4);
         end = text.indexOf('\r\n\r\n');
       }
       const at = performance.now();
       daemon.write(chunk);
-      for (const id of completed) relays.answers.set(id, { at, phase: relays.phase });
+      for (const { id, endOffset } of completed)
+        relays.answers.set(id, { at, phase: relays.phase, connection, endOffset });
     });
   });
   const http = createServer((client) => {
@@ -426,6 +450,125 @@ function figures(
   };
 }
 
+/** Where the time of each measured call went (ms): percentiles per segment, and what the slow ones had. */
+interface Breakdown {
+  phase: string;
+  samples: number;
+  /** Relay wrote the chunk → it reached the daemon's JavaScript: wake-up, and the loop busy with other work. */
+  amiIn: { p50: number; p99: number; max: number };
+  /**
+   * → the daemon had parsed and dispatched the whole chunk: every event in it, the AgentConnect's
+   * synchronous part (translation, the call handler up to its first await, the journal write).
+   */
+  dispatch: { p50: number; p99: number; max: number };
+  /** → node:http created the pop request: promise continuations (requester, lanes, rate gate, other work's). */
+  toRequest: { p50: number; p99: number; max: number };
+  /** → its first bytes went to the socket: node:http (and got's request code, before it was replaced). */
+  requestToSocket: { p50: number; p99: number; max: number };
+  /** → the first bytes reached the HTTP relay. */
+  socketOut: { p50: number; p99: number; max: number };
+  /** Calls over the goal, and how their time split (mean ms per segment); how many overlapped a GC. */
+  over2Ms: {
+    count: number;
+    amiIn: number;
+    dispatch: number;
+    toRequest: number;
+    requestToSocket: number;
+    socketOut: number;
+    withGc: number;
+    gcMs: number;
+  };
+  /** The AMI read that completed the AgentConnect, and its bytes after it: all dispatched before the pop. */
+  chunkBytes: { p50: number; p99: number };
+  bytesAfter: { p50: number; p99: number };
+  /** GC pauses in the daemon during the phase. */
+  gcPauses: number;
+  gcPausesP99Ms: number;
+  gcPausesMaxMs: number;
+}
+
+function breakdown(
+  relays: Relays,
+  phase: string,
+  connection: number,
+  marks: DaemonMarks,
+  window: { from: number; to: number },
+): Breakdown | undefined {
+  const bytesAfter: number[] = [];
+  const chunkBytes: number[] = [];
+  const rows: Array<{
+    amiIn: number;
+    dispatch: number;
+    toRequest: number;
+    requestToSocket: number;
+    socketOut: number;
+    total: number;
+    gc: number;
+  }> = [];
+  for (const [id, a] of relays.answers) {
+    if (a.phase !== phase || a.connection !== connection) continue;
+    const pop = relays.pops.get(id);
+    const chunk = chunkArrival(marks.amiChunks, a.endOffset);
+    const requestAt = marks.requestCreated[id];
+    const writtenAt = marks.written[id];
+    if (pop === undefined || chunk === undefined || requestAt === undefined || writtenAt === undefined)
+      continue;
+    const inAt = chunk.at;
+    bytesAfter.push(chunk.end - a.endOffset);
+    chunkBytes.push(chunk.end - chunk.start);
+    const t0 = toMono(a.at);
+    const t1 = toMono(pop);
+    rows.push({
+      amiIn: inAt - t0,
+      dispatch: chunk.dispatchedAt - inAt,
+      toRequest: requestAt - chunk.dispatchedAt,
+      requestToSocket: writtenAt - requestAt,
+      socketOut: t1 - writtenAt,
+      total: t1 - t0,
+      gc: gcWithin(marks.gc, t0, t1),
+    });
+  }
+  if (rows.length === 0) return undefined;
+  const stat = (k: 'amiIn' | 'dispatch' | 'toRequest' | 'requestToSocket' | 'socketOut') => {
+    const v = rows.map((r) => r[k]);
+    return {
+      p50: round(percentile(v, 50), 3),
+      p99: round(percentile(v, 99), 3),
+      max: round(Math.max(...v), 3),
+    };
+  };
+  const slow = rows.filter((r) => r.total > GOAL_P99_MS);
+  const meanOf = (k: 'amiIn' | 'dispatch' | 'toRequest' | 'requestToSocket' | 'socketOut' | 'gc') =>
+    slow.length === 0 ? 0 : round(slow.reduce((sum, r) => sum + r[k], 0) / slow.length, 3);
+  const pauses: number[] = [];
+  for (let i = 0; i < marks.gc.length; i += 2)
+    if (marks.gc[i]! >= window.from && marks.gc[i]! <= window.to) pauses.push(marks.gc[i + 1]!);
+  return {
+    phase,
+    samples: rows.length,
+    amiIn: stat('amiIn'),
+    dispatch: stat('dispatch'),
+    toRequest: stat('toRequest'),
+    requestToSocket: stat('requestToSocket'),
+    socketOut: stat('socketOut'),
+    over2Ms: {
+      count: slow.length,
+      amiIn: meanOf('amiIn'),
+      dispatch: meanOf('dispatch'),
+      toRequest: meanOf('toRequest'),
+      requestToSocket: meanOf('requestToSocket'),
+      socketOut: meanOf('socketOut'),
+      withGc: slow.filter((r) => r.gc > 0).length,
+      gcMs: meanOf('gc'),
+    },
+    chunkBytes: { p50: percentile(chunkBytes, 50), p99: percentile(chunkBytes, 99) },
+    bytesAfter: { p50: percentile(bytesAfter, 50), p99: percentile(bytesAfter, 99) },
+    gcPauses: pauses.length,
+    gcPausesP99Ms: round(percentile(pauses, 99), 3),
+    gcPausesMaxMs: round(Math.max(...pauses), 3),
+  };
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const lowSeconds = numberArg('low-seconds', 20);
@@ -448,10 +591,19 @@ async function main(): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const results: Array<PhaseFigures & { samples: number[] }> = [];
   const problems: Record<string, number> = {};
+  const breakdowns: Breakdown[] = [];
   const logLines: Record<string, number> = {};
 
   /** Starts a daemon child; `journalDir` overrides the state directory (tmpfs variant). */
+  let daemons = 0;
+  /** The OAuth token file the last daemon left (its refresh token rotated). */
+  let oauthTokens: string | undefined;
   async function daemon(journalDir?: string) {
+    // The relay numbers AMI connections in order: one per daemon, and this one's is next.
+    const connection = daemons++;
+    if (journalDir && oauthTokens)
+      writeFileSync(path.join(journalDir, 'main.oauth.json'), oauthTokens, { mode: 0o600 });
+    const measured: Array<{ phase: string; from: number; to: number }> = [];
     const child = fork(
       SELF,
       [
@@ -465,15 +617,18 @@ async function main(): Promise<void> {
     await request(child, { type: 'none' }, 'ready');
     const cpu = () => request<Msg & { us: number; at: number }>(child, { type: 'cpu' }, 'cpu');
     return {
-      async phase(label: string, rate: number, seconds: number, measured: boolean) {
-        relays.phase = measured ? label : `warm-up ${label}`;
+      async phase(label: string, rate: number, seconds: number, isMeasured: boolean) {
+        relays.phase = isMeasured ? label : `warm-up ${label}`;
         loop.reset();
         loop.enable();
         const before = await cpu();
+        const from = monoNow();
         await request(sims, { type: 'phase', rate, seconds }, 'phase-done');
+        const to = monoNow();
         const after = await cpu();
         loop.disable();
-        if (!measured) return;
+        if (!isMeasured) return;
+        measured.push({ phase: label, from, to });
         const f = figures(relays, label, rate, loop);
         f.daemonCpuPercent = round(((after.us - before.us) / 1000 / (after.at - before.at)) * 100, 1);
         results.push(f);
@@ -481,8 +636,18 @@ async function main(): Promise<void> {
       async stop() {
         relays.phase = 'between';
         const stopped = await request<
-          Msg & { logCounts: Record<string, number>; problems: Record<string, number> }
+          Msg & {
+            logCounts: Record<string, number>;
+            problems: Record<string, number>;
+            marks: DaemonMarks;
+            oauthTokens?: string;
+          }
         >(child, { type: 'stop' }, 'stopped');
+        oauthTokens = stopped.oauthTokens;
+        for (const m of measured) {
+          const b = breakdown(relays, m.phase, connection, stopped.marks, m);
+          if (b) breakdowns.push(b);
+        }
         for (const [k, n] of Object.entries(stopped.problems)) problems[k] = (problems[k] ?? 0) + n;
         for (const [k, n] of Object.entries(stopped.logCounts)) logLines[k] = (logLines[k] ?? 0) + n;
       },
@@ -565,11 +730,42 @@ async function main(): Promise<void> {
       row('floor (react-only client), 50/s', floor, '(measurement floor)'),
     ],
   );
+  if (breakdowns.length > 0) {
+    process.stdout.write(
+      '\nwhere the time went (ms, one machine-wide clock): relay wrote the AgentConnect → daemon JS got its chunk (amiIn) → the chunk was parsed and dispatched (dispatch) → node:http created the pop request (toRequest) → its bytes went to the socket (requestToSocket) → they reached the relay (socketOut)\n\n',
+    );
+    const seg = (x: { p50: number; p99: number }) => `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)}`;
+    printTable(
+      [
+        { header: 'daemon phase' },
+        { header: 'amiIn p50/p99', align: 'right' },
+        { header: 'dispatch p50/p99', align: 'right' },
+        { header: 'toRequest p50/p99', align: 'right' },
+        { header: 'requestToSocket p50/p99', align: 'right' },
+        { header: 'socketOut p50/p99', align: 'right' },
+        { header: '> 2 ms: n, mean of each', align: 'right' },
+        { header: 'of them with GC (mean GC ms)', align: 'right' },
+        { header: 'GC pauses n, p99/max ms', align: 'right' },
+        { header: 'AMI read bytes p50/p99, after it p50/p99', align: 'right' },
+      ],
+      breakdowns.map((b) => [
+        b.phase,
+        seg(b.amiIn),
+        seg(b.dispatch),
+        seg(b.toRequest),
+        seg(b.requestToSocket),
+        seg(b.socketOut),
+        `${b.over2Ms.count}: ${[b.over2Ms.amiIn, b.over2Ms.dispatch, b.over2Ms.toRequest, b.over2Ms.requestToSocket, b.over2Ms.socketOut].map((v) => v.toFixed(2)).join('/')}`,
+        `${b.over2Ms.withGc} (${b.over2Ms.gcMs.toFixed(2)})`,
+        b.gcPauses === 0 ? '0' : `${b.gcPauses}, ${b.gcPausesP99Ms.toFixed(2)}/${b.gcPausesMaxMs.toFixed(2)}`,
+        `${b.chunkBytes.p50}/${b.chunkBytes.p99}, ${b.bytesAfter.p50}/${b.bytesAfter.p99}`,
+      ]),
+    );
+  }
   process.stdout.write(
     `\nrelays saw ${relays.popRequests} pop requests and ${relays.otherRequests} others (${relays.unparsed} unparsed); daemon log lines: ${JSON.stringify(logLines)}\n`,
   );
-  for (const [msg, n] of Object.entries(problems))
-    process.stdout.write(`  ${n} × ${msg} (in the last 200 lines of each daemon: its stop)\n`);
+  for (const [msg, n] of Object.entries(problems)) process.stdout.write(`  ${n} × ${msg}\n`);
   const journal = journalAlone();
   process.stdout.write(
     `CallJournal.answered() alone on the same disk (synchronous, before the pop request): p50 ${journal.p50Ms} ms, p99 ${journal.p99Ms} ms, max ${journal.maxMs} ms over ${journal.writes} writes\n`,
@@ -607,6 +803,7 @@ async function main(): Promise<void> {
       unparsed: relays.unparsed,
     },
     daemonLogLines: logLines,
+    breakdown: breakdowns,
     daemonProblems: problems,
     journalAnsweredAlone: journal,
     nice: { relays: relayNice, simulators: simsReady.nice, daemon: 0 },

@@ -5,29 +5,29 @@
  * 50,000.
  *
  * The measured process holds only daemon pieces; whatever simulates Zendesk lives elsewhere or
- * keeps nothing. Two levels, because 100,000 calls through HTTP do not fit in a minute here (the
- * Zendesk client spends about 0.65 ms of CPU per request, some 2.3 requests per call):
+ * keeps nothing. Two levels, because 100,000 calls through HTTP do not fit in a minute here (some
+ * 2.3 Zendesk requests per call, each a few tenths of a millisecond of CPU on both sides):
  *
  * - A, the call domain, 100,000 calls: CallHandler, CallerLookup with the `memory` caller cache
  *   (createCallerCache, production TTLs), CallJournal (SQLite on tmpfs: the fsync is not the
  *   question here), requester resolution, wrap-up and backfill, the production logger at info
  *   into a sink — against LeanHelpdesk (bench/lib), an in-process Zendesk that keeps nothing.
- * - B, the same plus the Zendesk client, 5,000 calls: ZendeskHelpdesk + ZendeskHttp (got, lanes,
- *   rate gate) over HTTP to the fake Zendesk, which runs in the parent process.
+ * - B, the same plus the Zendesk client, 5,000 calls: ZendeskHelpdesk + ZendeskHttp (node:http,
+ *   lanes, rate gate) over HTTP to the fake Zendesk, which runs in the parent process.
  *
  * Calls come in batches of 200 (queued, answered, ended, wrapped up), about 200 in progress.
  * Mix: 70 % repeat callers from 2,000 regulars, 20 % known callers calling for the first time,
  * 5 % unknown numbers (every other one re-assigned by its agent: a backfill), 5 % withheld.
  *
- *   node bench/memory.ts [--calls=100000] [--http-calls=5000]
+ *   node bench/memory.ts [--calls=100000] [--http-calls=5000] [--cache-entries=20000] [--young-unpinned]
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { createCallerCache } from '../src/calls/cache-store.ts';
+import { createCallerCache, MEMORY_CACHE_ENTRIES } from '../src/calls/cache-store.ts';
 import { CallHandler } from '../src/calls/call-handler.ts';
 import { CallJournal } from '../src/calls/call-journal.ts';
 import { CallerLookup } from '../src/calls/caller-lookup.ts';
@@ -61,6 +61,12 @@ const BATCH = 200;
 const CHILD_V8_FLAGS = process.argv.includes('--young-unpinned') ? [] : ['--max-semi-space-size=16'];
 const REGULARS = 2_000;
 const BASELINE = 1_000;
+/**
+ * RSS is also compared from here: until then anonymous RSS grows by a one-time amount that
+ * differs from run to run (10–25 MB here), in 256 KB mappings — V8's pages — that V8's heap
+ * statistics do not count (bench/README.md, section 6); afterwards it follows the heap.
+ */
+const WARMED_UP = 20_000;
 const TEMPLATES = {
   subject: 'Call from {callerNumber}',
   comment: 'Inbound call from {callerName} <{callerNumber}> in queue {queue}, answered by {agent} at {time}.',
@@ -75,9 +81,33 @@ interface Sample {
   /** V8's young generation (semi-spaces), part of heapTotal: sized up under a high allocation rate. */
   newSpaceMB: number;
   externalMB: number;
+  /**
+   * RSS by kind (Linux): anonymous memory (heaps, malloc), file pages (the node binary and
+   * libraries as their code is touched), shared memory (tmpfs mappings: SQLite's WAL index).
+   */
+  rssAnonMB?: number;
+  rssFileMB?: number;
+  rssShmemMB?: number;
   cacheEntries: number;
   activeCalls: number;
   seconds: number;
+}
+
+/** RssAnon/RssFile/RssShmem of /proc/self/status in MB; empty where there is none. */
+function rssKinds(): Pick<Sample, 'rssAnonMB' | 'rssFileMB' | 'rssShmemMB'> {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return {};
+  }
+  const kB = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return {
+    rssAnonMB: round((kB('RssAnon') * 1024) / MB, 2),
+    rssFileMB: round((kB('RssFile') * 1024) / MB, 2),
+    rssShmemMB: round((kB('RssShmem') * 1024) / MB, 2),
+  };
 }
 
 interface LevelResult {
@@ -106,6 +136,7 @@ async function runLevel(
   every: number,
   zendeskUrl?: string,
   ids: Ids = { agents: [2, 3], defaultUser: 9, group: 11 },
+  cacheEntries = MEMORY_CACHE_ENTRIES,
 ): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
@@ -150,6 +181,9 @@ async function runLevel(
         try {
           const result = await value.apply(target, args);
           if (prop === 'addPrivateComment') commentsSaved++;
+          // Wrap-ups are batched: one request carries the comments of several calls.
+          if (prop === 'addPrivateComments')
+            commentsSaved += (result as Array<{ saved: boolean }>).filter((c) => c.saved).length;
           if (
             prop === 'openCallTicket' &&
             level === 'B' &&
@@ -168,7 +202,7 @@ async function runLevel(
       };
     },
   }) as HelpdeskPort;
-  const cache = createCallerCache<never>('memory', undefined, 'cti-bridge:bench');
+  const cache = createCallerCache<never>('memory', undefined, 'cti-bridge:bench', cacheEntries);
   const lookup = new CallerLookup({
     helpdesk,
     cache: cache.keyv as never,
@@ -192,6 +226,9 @@ async function runLevel(
     strategy: 'defaultUser',
     answerWaitMs: 1_500,
     wrapUpSeconds: 0,
+    // Batches of 200 wrap-ups fall due at once: full batches go at once, the rest would wait the
+    // 3 s window for company that never comes (the calls of a batch are all there is).
+    wrapUpBatchWindowMs: 10,
     templates: TEMPLATES,
     logger,
     journal,
@@ -235,6 +272,7 @@ async function runLevel(
         1,
       ),
       externalMB: round(m.external / MB, 2),
+      ...rssKinds(),
       cacheEntries: (cache.keyv.store as Map<string, unknown>).size,
       activeCalls: handler.activeCalls,
       seconds: round((performance.now() - started) / 1000, 1),
@@ -348,12 +386,20 @@ interface Figures {
   /** The same with the caller cache's share taken out (entries × bytes per entry). */
   heapTrendWithoutCacheMB: number;
   rssTrendMB: number;
+  /** RSS growth from the first sample at WARMED_UP calls on (undefined for shorter runs). */
+  rssGrowthWarmMB?: number;
+  /** RSS growth by kind (Linux): anonymous memory, and file pages of code touched since. */
+  rssAnonGrowthMB?: number;
+  rssFileGrowthMB?: number;
+  /** The first sample with the caller cache at its bound, and the heap trend from there on. */
+  cacheFullAtCalls?: number;
+  heapTrendCacheFullMB?: number;
   cacheBytesPerEntry: number;
   growthGoalMet: boolean;
   trendGoalMet: boolean;
 }
 
-function figures(r: LevelResult): Figures {
+function figures(r: LevelResult, cacheBound: number): Figures {
   const baseline = r.samples.find((s) => s.calls >= BASELINE)!;
   const last = r.samples.at(-1)!;
   const half = r.calls / 2;
@@ -368,9 +414,22 @@ function figures(r: LevelResult): Figures {
     2,
   );
   const rssGrowthMB = round(last.rssMB - baseline.rssMB, 1);
+  // Once the cache holds its bound, only what the calls leave besides it can grow.
+  const full = r.samples.filter((s) => s.cacheEntries >= cacheBound);
+  const fullFit =
+    full.length >= 3 ? linearFit(full.map((s) => [s.calls, s.heapUsedMB] as const)).slope * half : undefined;
+  const kinds =
+    last.rssAnonMB !== undefined && baseline.rssAnonMB !== undefined
+      ? {
+          rssAnonGrowthMB: round(last.rssAnonMB - baseline.rssAnonMB, 1),
+          rssFileGrowthMB: round((last.rssFileMB ?? 0) - (baseline.rssFileMB ?? 0), 1),
+        }
+      : {};
+  const warm = r.samples.find((s) => s.calls >= WARMED_UP);
   return {
     level: r.level,
     calls: r.calls,
+    ...(warm && warm !== last ? { rssGrowthWarmMB: round(last.rssMB - warm.rssMB, 1) } : {}),
     baseline,
     last,
     rssGrowthMB,
@@ -381,6 +440,10 @@ function figures(r: LevelResult): Figures {
       fit((s) => s.rssMB),
       2,
     ),
+    ...kinds,
+    ...(fullFit === undefined
+      ? {}
+      : { cacheFullAtCalls: full[0]!.calls, heapTrendCacheFullMB: round(fullFit, 2) }),
     cacheBytesPerEntry: r.cacheBytesPerEntry,
     growthGoalMet: rssGrowthMB < GOAL_GROWTH_MB,
     trendGoalMet: heapTrendMB < TREND_LIMIT_MB,
@@ -391,12 +454,18 @@ async function main(): Promise<void> {
   const started = performance.now();
   const callsA = numberArg('calls', 100_000);
   const callsB = numberArg('http-calls', 5_000);
+  const cacheEntries = numberArg('cache-entries', MEMORY_CACHE_ENTRIES);
   process.stdout.write(
     `memory over many calls: ${callsA} (call domain) and ${callsB} (with the HTTP client)\n`,
   );
   process.stdout.write(`machine: ${describeMachine()}\n`);
 
-  const a = await runChild(['--level=A', `--calls=${callsA}`, `--every=${Math.max(BASELINE, callsA / 10)}`]);
+  const a = await runChild([
+    '--level=A',
+    `--calls=${callsA}`,
+    `--every=${Math.max(BASELINE, callsA / 10)}`,
+    `--cache-entries=${cacheEntries}`,
+  ]);
 
   // B: the fake Zendesk here, with the regulars and the first-time callers as end users.
   const zd: FakeZendesk = await startFakeZendesk({
@@ -424,6 +493,7 @@ async function main(): Promise<void> {
       `--every=${Math.max(BASELINE, callsB / 10)}`,
       `--zendesk=${zd.url}`,
       `--ids=${JSON.stringify(ids)}`,
+      `--cache-entries=${cacheEntries}`,
     ],
     (m, child) => {
       if (m.type !== 'reassign') return;
@@ -443,8 +513,8 @@ async function main(): Promise<void> {
   }
   await zd.close();
 
-  const fa = figures(a);
-  const fb = figures(b);
+  const fa = figures(a, cacheEntries);
+  const fb = figures(b, cacheEntries);
   for (const [r, f] of [
     [a, fa],
     [b, fb],
@@ -460,6 +530,7 @@ async function main(): Promise<void> {
         { header: 'heap total MB', align: 'right' },
         { header: 'of it new space', align: 'right' },
         { header: 'external MB', align: 'right' },
+        { header: 'RSS anon/file/shmem MB', align: 'right' },
         { header: 'cache entries', align: 'right' },
         { header: 'calls tracked', align: 'right' },
         { header: 's', align: 'right' },
@@ -471,6 +542,9 @@ async function main(): Promise<void> {
         s.heapTotalMB.toFixed(1),
         s.newSpaceMB.toFixed(1),
         s.externalMB.toFixed(1),
+        s.rssAnonMB === undefined
+          ? '—'
+          : `${s.rssAnonMB.toFixed(1)}/${(s.rssFileMB ?? 0).toFixed(1)}/${(s.rssShmemMB ?? 0).toFixed(1)}`,
         String(s.cacheEntries),
         String(s.activeCalls),
         String(s.seconds),
@@ -484,7 +558,7 @@ async function main(): Promise<void> {
   printTable(
     [
       { header: 'figure' },
-      { header: 'A: 100k calls', align: 'right' },
+      { header: `A: ${callsA} calls`, align: 'right' },
       { header: 'B: over HTTP', align: 'right' },
       { header: 'goal' },
       { header: '' },
@@ -519,6 +593,29 @@ async function main(): Promise<void> {
         '',
       ],
       ['RSS trend over the last half (fit)', `${fa.rssTrendMB} MB`, `${fb.rssTrendMB} MB`, '', ''],
+      [
+        `  RSS growth, ${WARMED_UP} → last (after the warm-up)`,
+        fa.rssGrowthWarmMB === undefined ? '—' : `${fa.rssGrowthWarmMB} MB`,
+        fb.rssGrowthWarmMB === undefined ? '—' : `${fb.rssGrowthWarmMB} MB`,
+        '',
+        '',
+      ],
+      [
+        '  RSS growth: anonymous / file pages',
+        fa.rssAnonGrowthMB === undefined ? '—' : `${fa.rssAnonGrowthMB} / ${fa.rssFileGrowthMB} MB`,
+        fb.rssAnonGrowthMB === undefined ? '—' : `${fb.rssAnonGrowthMB} / ${fb.rssFileGrowthMB} MB`,
+        '',
+        '',
+      ],
+      [
+        `heap trend once the cache is full (${cacheEntries} entries), same scale`,
+        fa.heapTrendCacheFullMB === undefined
+          ? 'not full in time'
+          : `${fa.heapTrendCacheFullMB} MB (from ${fa.cacheFullAtCalls})`,
+        fb.heapTrendCacheFullMB === undefined ? 'not full in time' : `${fb.heapTrendCacheFullMB} MB`,
+        '',
+        '',
+      ],
     ],
   );
 
@@ -531,6 +628,7 @@ async function main(): Promise<void> {
     config: {
       callsA,
       callsB,
+      cacheEntries,
       batch: BATCH,
       regulars: REGULARS,
       baseline: BASELINE,
@@ -557,5 +655,6 @@ if (level) {
     process.argv.find((a) => a.startsWith('--zendesk='))?.slice('--zendesk='.length),
     JSON.parse(process.argv.find((a) => a.startsWith('--ids='))?.slice('--ids='.length) ?? 'null') ??
       undefined,
+    numberArg('cache-entries', MEMORY_CACHE_ENTRIES),
   );
 } else await main();

@@ -27,6 +27,8 @@ export interface BenchLogs {
   logger: Logger;
   /** Lines by level, counted. */
   readonly counts: Record<string, number>;
+  /** Every warn and error line of the run by `level: ns: msg`, counted (the tail keeps only 200). */
+  readonly problems: Record<string, number>;
   /** The newest lines (JSON), for a failure report. */
   tail(): string[];
   /** Resolves once a line containing `text` has been written (or at once if one was). */
@@ -39,6 +41,7 @@ export interface BenchLogs {
  */
 export function benchLogs(level: LogLevel = 'info'): BenchLogs {
   const counts: Record<string, number> = {};
+  const problems: Record<string, number> = {};
   const tail: string[] = [];
   const waiting: Array<{ text: string; resolve: () => void }> = [];
   const seen = new Set<string>();
@@ -50,6 +53,13 @@ export function benchLogs(level: LogLevel = 'info'): BenchLogs {
         const m = /"level":"(\w+)"/.exec(line);
         const lvl = m?.[1] ?? 'other';
         counts[lvl] = (counts[lvl] ?? 0) + 1;
+        if (lvl === 'warn' || lvl === 'error') {
+          // With the error's own message: "trying again" says little without what failed.
+          const record = JSON.parse(line) as { ns?: string; msg?: string; err?: { message?: unknown } };
+          const why = typeof record.err?.message === 'string' ? ` (${record.err.message.slice(0, 160)})` : '';
+          const key = `${lvl}: ${record.ns ?? '-'}: ${record.msg ?? ''}${why}`;
+          problems[key] = (problems[key] ?? 0) + 1;
+        }
         tail.push(line);
         if (tail.length > 200) tail.shift();
         for (let i = waiting.length - 1; i >= 0; i--) {
@@ -68,6 +78,7 @@ export function benchLogs(level: LogLevel = 'info'): BenchLogs {
   return {
     logger,
     counts,
+    problems,
     tail: () => [...tail],
     waitForLine(text, timeoutMs = 15_000) {
       if (seen.has(text) || tail.some((l) => l.includes(text))) return Promise.resolve();

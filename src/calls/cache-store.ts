@@ -30,7 +30,7 @@ const REDIS_CLOSE_TIMEOUT_MS = 1_000;
 /** Default key prefix; the integration passes one per Zendesk account (user ids are per account). */
 const NAMESPACE = 'cti-bridge';
 
-/** Numbers the `memory` store keeps at most (about 13 MB); the least recently written go first. */
+/** Numbers the `memory` store keeps at most (about 5 MB); the least recently written go first. */
 export const MEMORY_CACHE_ENTRIES = 20_000;
 
 /**
@@ -60,7 +60,8 @@ export class BoundedMap<K, V> extends Map<K, V> {
 
 /**
  * The caller cache from the profile's `cache.store`: `memory`, `sqlite:<file>` (survives restarts)
- * or `redis://…` (shared by several bridges).
+ * or `redis://…` (shared by several bridges). `memoryEntries` bounds the `memory` store
+ * (benchmarks try other bounds).
  *
  * Every store fails loudly and quickly rather than silently or never: `keyv.get`/`keyv.set` reject
  * when the store cannot be used (keyv's `throwOnErrors`), and CallerLookup logs that and carries on
@@ -70,9 +71,19 @@ export function createCallerCache<T>(
   store: string,
   password?: Secret,
   namespace = NAMESPACE,
+  memoryEntries = MEMORY_CACHE_ENTRIES,
 ): CallerCache<T> {
   if (store === 'memory') {
-    const keyv = new Keyv<T>({ store: new BoundedMap(MEMORY_CACHE_ENTRIES), namespace, throwOnErrors: true });
+    const keyv = new Keyv<T>({
+      store: new BoundedMap(memoryEntries),
+      namespace,
+      throwOnErrors: true,
+      // keyv's own serializer builds the text by concatenation: a rope of some fifteen V8 string
+      // pieces, which the Map keeps as it is — three times the flat text (measured: 711 against
+      // 226 bytes an entry). The entries never leave the process: plain JSON is all they need.
+      serialize: (data) => JSON.stringify(data),
+      deserialize: (text) => JSON.parse(text),
+    });
     return { keyv, close: async () => {} };
   }
   if (store.startsWith('sqlite:')) return sqliteCache<T>(store, namespace);

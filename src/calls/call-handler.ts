@@ -359,7 +359,7 @@ export class CallHandler {
           call.callId,
         );
         log.info(
-          found
+          created.createdBefore
             ? 'ticket found by its external_id: it was created before'
             : created.popped
               ? "ticket created and opened on the agent's screen"
@@ -396,7 +396,9 @@ export class CallHandler {
     }
   }
 
-  async #foundTicket(call: Call): Promise<{ id: number; requester: Requester; popped: false } | undefined> {
+  async #foundTicket(
+    call: Call,
+  ): Promise<{ id: number; requester: Requester; popped: false; createdBefore: true } | undefined> {
     const found = await this.#o.helpdesk.findCallTicket(call.callId);
     if (!found) return undefined;
     // Replayed without the journal's requester: the default user is the one placeholder we know.
@@ -404,7 +406,7 @@ export class CallHandler {
       userId: found.requesterId,
       origin: found.requesterId === this.#o.directory.defaultUserId() ? 'default user' : 'caller',
     };
-    return { id: found.id, requester, popped: false };
+    return { id: found.id, requester, popped: false, createdBefore: true };
   }
 
   async #createTicket(
@@ -412,7 +414,7 @@ export class CallHandler {
     event: CallAnswered,
     log: Logger,
     late: boolean,
-  ): Promise<{ id: number; requester: Requester; popped: boolean }> {
+  ): Promise<{ id: number; requester: Requester; popped: boolean; createdBefore?: boolean }> {
     call.requester ??= await resolveRequester(this.#o, call);
     const requester = call.requester;
     const agentId = this.#o.directory.agentFor(event.agent);
@@ -445,7 +447,7 @@ export class CallHandler {
       popToAgentId: popUseful ? agentId : undefined,
       call: { from: vars.callerNumber, queue: call.queue, startedAt: event.at },
     });
-    return { id: created.id, requester, popped: created.popped };
+    return { ...created, requester };
   }
 
   async #wrapUp(call: Call): Promise<void> {

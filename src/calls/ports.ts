@@ -29,6 +29,8 @@ export interface CreatedTicket {
   id: number;
   /** The ticket was opened on the agent's screen. */
   popped: boolean;
+  /** Not created now: found by its external_id, made for this call by an earlier start. */
+  createdBefore?: boolean;
 }
 
 export interface UploadSource {
@@ -66,7 +68,11 @@ export interface HelpdeskPort {
   findUsersByPhone(e164: string): Promise<HelpdeskUser[]>;
   /** The ticket an earlier attempt created for this call (found by its external_id), if any. */
   findCallTicket(callId: string): Promise<{ id: number; requesterId: number } | undefined>;
-  /** Create the ticket and, when asked, open it on the agent's screen: as few requests as possible. */
+  /**
+   * Create the ticket and, when asked, open it on the agent's screen: as few requests as possible.
+   * A ticket this call already has (its idempotency key used before with other details) is
+   * returned as `createdBefore`, not popped again.
+   */
   openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket>;
   createEndUser(user: { name: string; phone: string }): Promise<HelpdeskUser>;
   /**

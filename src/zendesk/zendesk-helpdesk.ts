@@ -103,10 +103,16 @@ export class ZendeskHelpdesk implements HelpdeskPort {
   }
 
   async openCallTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
-    if (this.#tpe) return this.#createVoiceTicket(ticket);
-    const id = await this.#createTicket(ticket);
-    const popped = ticket.popToAgentId !== undefined && (await this.#display(ticket.popToAgentId, id));
-    return { id, popped };
+    try {
+      if (this.#tpe) return await this.#createVoiceTicket(ticket);
+      const id = await this.#createTicket(ticket);
+      const popped = ticket.popToAgentId !== undefined && (await this.#display(ticket.popToAgentId, id));
+      return { id, popped };
+    } catch (error) {
+      const existing = await this.#createdBefore(ticket, error);
+      if (!existing) throw error;
+      return existing;
+    }
   }
 
   async createEndUser(user: { name: string; phone: string }): Promise<HelpdeskUser> {
@@ -224,6 +230,25 @@ export class ZendeskHelpdesk implements HelpdeskPort {
         (i): i is WireIdentity => isObject(i) && i.type === 'phone_number' && typeof i.value === 'string',
       )
       .map((i) => i.value);
+  }
+
+  /**
+   * A 400 on a create that carried the call's Idempotency-Key is what Zendesk answers when that
+   * key was used before with other details: this call's ticket exists — made by a create still in
+   * flight before a restart (this replay has no pop), or by an earlier start that no journal here
+   * remembers (a lost state directory, another bridge on the same PBX; its comment has another
+   * answer time). Its external_id finds it at once: the call keeps that ticket, not popped again,
+   * without an ERROR line and a retry wait. Any other 400 finds nothing and stays the error it was.
+   */
+  async #createdBefore(ticket: NewCallTicket, error: unknown): Promise<CreatedTicket | undefined> {
+    if (!(error instanceof ZendeskApiError && error.status === 400)) return undefined;
+    let found: { id: number } | undefined;
+    try {
+      found = await this.findCallTicket(ticket.callId);
+    } catch {
+      return undefined; // the create's own error says more; the handler retries and looks first
+    }
+    return found && { id: found.id, popped: false, createdBefore: true };
   }
 
   async #createVoiceTicket(ticket: NewCallTicket): Promise<CreatedTicket> {

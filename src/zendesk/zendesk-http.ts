@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
-import got, { type Got, type Response } from 'got';
 import type { Logger } from '../log/logger.ts';
 import type { ZendeskAuth } from './auth.ts';
 import { isRetryableStatus, ZendeskApiError } from './errors.ts';
+import { ACCEPT_ENCODING, exchange, type HttpAnswer } from './http-transport.ts';
 import { type RateClock, RateGate, type RatePermit, realClock } from './rate-gate.ts';
 import { type Lane, RequestLanes } from './request-lanes.ts';
 
@@ -52,7 +52,8 @@ const MAX_BACKOFF_MS = 30_000;
 
 /** The one HTTP path to Zendesk: lanes, rate gate, auth renewal, retries, readable errors. */
 export class ZendeskHttp {
-  readonly #got: Got;
+  /** The base URL without a trailing slash; request paths are appended to it. */
+  readonly #base: string;
   readonly #options: ZendeskHttpOptions;
   readonly #lanes: RequestLanes;
   readonly #gate: RateGate;
@@ -65,14 +66,7 @@ export class ZendeskHttp {
     this.#clock = options.clock ?? realClock;
     this.#gate = options.gate ?? new RateGate(this.#clock, { queued: (lane) => this.#lanes.waiting(lane) });
     this.#log = options.logger.child('zendesk');
-    this.#got = got.extend({
-      prefixUrl: options.baseUrl,
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      responseType: 'text',
-      headers: { accept: 'application/json', 'user-agent': 'cti-bridge' },
-    });
+    this.#base = options.baseUrl.replace(/\/+$/, '');
   }
 
   get lanes(): RequestLanes {
@@ -135,21 +129,34 @@ export class ZendeskHttp {
   ): Promise<ZendeskResponse<T>> {
     this.#options.onRequest?.(request.endpoint, request.lane);
     sent.authorization = this.#options.auth.header();
-    const headers: Record<string, string> = { authorization: sent.authorization };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'accept-encoding': ACCEPT_ENCODING,
+      'user-agent': 'cti-bridge',
+      authorization: sent.authorization,
+    };
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     if (request.contentType) headers['content-type'] = request.contentType;
+    const payload =
+      request.json !== undefined
+        ? JSON.stringify(request.json)
+        : typeof request.body === 'function'
+          ? request.body()
+          : request.body;
+    if (request.json !== undefined) headers['content-type'] ??= 'application/json';
     if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
-    let response: Response<string>;
+    else if (typeof payload === 'string' || Buffer.isBuffer(payload))
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    const url = new URL(`${this.#base}/${request.path.replace(/^\//, '')}`);
+    if (request.searchParams) url.search = toSearchParams(request.searchParams).toString();
+    let response: HttpAnswer;
     try {
-      response = await this.#got(request.path.replace(/^\//, ''), {
+      response = await exchange({
         method: request.method,
+        url,
         headers,
-        ...(request.searchParams ? { searchParams: toSearchParams(request.searchParams) } : {}),
-        ...(request.json !== undefined ? { json: request.json } : {}),
-        ...(request.body !== undefined
-          ? { body: typeof request.body === 'function' ? request.body() : request.body }
-          : {}),
-        timeout: { request: request.timeoutMs ?? this.#options.timeoutMs ?? 15_000 },
+        ...(payload === undefined ? {} : { body: payload }),
+        timeoutMs: request.timeoutMs ?? this.#options.timeoutMs ?? 15_000,
       });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERR_NETWORK';
@@ -184,7 +191,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /** JSON when Zendesk says so and it parses; otherwise the text, so errors can quote it. */
-function parseBody(response: Response<string>, endpoint: string): unknown {
+function parseBody(response: HttpAnswer, endpoint: string): unknown {
   const text = response.body ?? '';
   if (text === '') return null;
   const type = String(response.headers['content-type'] ?? '');

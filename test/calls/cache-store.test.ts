@@ -421,3 +421,46 @@ test('the memory store forgets the number written longest ago beyond its bound',
   assert.equal(await cache.keyv.get(`+4930${MEMORY_CACHE_ENTRIES}`), 'x');
   await cache.close();
 });
+
+test('the memory store keeps each number as flat JSON text: a full cache stays small, and values come back whole', async (t) => {
+  // Measured in a fresh process: only the cache grows its heap there.
+  const script = join(tmp, 'memory-size-child.mjs');
+  writeFileSync(
+    script,
+    [
+      `const { createCallerCache, MEMORY_CACHE_ENTRIES } = await import(${JSON.stringify(new URL('../../src/calls/cache-store.ts', import.meta.url).href)});`,
+      'const cache = createCallerCache("memory", undefined, "ns");',
+      'const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };',
+      'const before = heap();',
+      // As CallerLookup writes them: four known callers in five, the rest negative.
+      'for (let i = 0; i < MEMORY_CACHE_ENTRIES; i++) {',
+      '  const value = i % 5 === 0 ? { none: "not found" } : { userId: 51000000 + i, name: "Customer " + i };',
+      '  await cache.keyv.set("caller:+49305" + String(i).padStart(7, "0"), value, 86400000);',
+      '}',
+      'const perEntry = (heap() - before) / MEMORY_CACHE_ENTRIES;',
+      'await cache.keyv.set("caller:+4930999", { userId: 7, name: \':Émile "the" Müller\' }, 60000);',
+      'const known = await cache.keyv.get("caller:+4930999");',
+      'const negative = await cache.keyv.get("caller:+49305" + String(MEMORY_CACHE_ENTRIES - 5).padStart(7, "0"));',
+      'process.stdout.write(JSON.stringify({ perEntry, known, negative }));',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--expose-gc', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += String(chunk);
+  });
+  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  clearTimeout(kill);
+  assert.equal(code, 0);
+  const { perEntry, known, negative } = JSON.parse(out) as {
+    perEntry: number;
+    known: unknown;
+    negative: unknown;
+  };
+  t.diagnostic(`${perEntry.toFixed(0)} bytes of heap per cached number`);
+  // keyv's default serializer left ropes of ~15 string pieces: 711 bytes an entry.
+  assert.ok(perEntry < 400, `${perEntry.toFixed(0)} bytes per entry`);
+  assert.deepEqual(known, { userId: 7, name: ':Émile "the" Müller' });
+  assert.deepEqual(negative, { none: 'not found' });
+});

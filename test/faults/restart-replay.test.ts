@@ -76,6 +76,48 @@ test('a ticket made whose answer was lost is found by external_id after the rest
   assert.equal(journal.get(call.linkedid)?.ticketId, ticketsFor(bridge, call.linkedid)[0]?.id);
 });
 
+test('a start without the journal of the one that ticketed a talking call keeps that ticket: found at once, no ERROR, no second pop', async (t) => {
+  const bridge = await startBridge({ profile: { wrapUpSeconds: 0 } });
+  t.after(() => bridge.close());
+  const call = bridge.pbx.placeCall({ queue: 'support', callerNum: '+4930123456', talkMs: 4_000 });
+  await bridge.waitFor(() => bridge.zd.pops.length === 1, 'the first start’s ticket and pop');
+  const [ticket] = ticketsFor(bridge, call.linkedid);
+
+  // The journal is lost (a restored backup, another bridge taking over): the next start knows
+  // nothing of the call, the PBX says it is talking, and its ticket's comment gets another
+  // answer time. (The rest of the state directory stays: the OAuth tokens rotate.)
+  await bridge.daemon.stop();
+  const journalFile = CallJournal.fileFor(path.join(bridge.workDir, 'state'), 'main');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${journalFile}${suffix}`, { force: true });
+  const since = bridge.mark();
+  await bridge.restart();
+  await bridge.waitFor(
+    () => bridge.logged(/ticket found by its external_id/).length === 1,
+    'the existing ticket, found',
+    1_500, // well before the first retry (2 s): no wait, no retry
+  );
+  assert.deepEqual(
+    since()
+      .filter((r) => r.endpoint === TICKET || r.endpoint === 'GET /api/v2/tickets')
+      .map((r) => [r.endpoint, r.status]),
+    [
+      [TICKET, 400],
+      ['GET /api/v2/tickets', 200],
+    ],
+  );
+  assert.equal(bridge.logged(/ticket found by its external_id/)[0]?.ticketId, ticket?.id);
+  assert.deepEqual(bridge.logged(/./, 'error'), []);
+  assert.equal(ticketsFor(bridge, call.linkedid).length, 1);
+  assert.equal(bridge.zd.pops.length, 1, 'not popped again');
+
+  await call.done;
+  const journal = journalOf(bridge);
+  t.after(() => journal.close());
+  await bridge.waitFor(() => journal.get(call.linkedid)?.wrappedUpAt !== undefined, 'the wrap-up');
+  assert.equal(journal.get(call.linkedid)?.ticketId, ticket?.id);
+  assert.match(bridge.zd.state.comments(ticket!.id).at(-1)?.body ?? '', /Call facts/);
+});
+
 test('the journal keeps finished calls a day, then compacts them away', () => {
   const dir = path.join(process.env.TMPDIR ?? '/tmp', `cti-journal-${process.pid}-${Date.now()}`);
   let now = 1_000_000;

@@ -92,6 +92,38 @@ test('a 503 on creation is retried with the same Idempotency-Key: exactly one ti
   assert.ok(records().some((r) => r.level === 'warn' && /retrying/.test(String(r.msg))));
 });
 
+test('a call whose key was used with other details (an earlier start) gets its existing ticket, not popped again', async (t) => {
+  const { logger } = captureLogs();
+  const { zd, helpdesk } = await zendeskWithClient({ logger });
+  t.after(() => zd.close());
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const anna = zd.state.userByEmail('anna.agent@example.com')!;
+  const first = await helpdesk.openCallTicket(ticketFor('c-5', erika.id, anna.id));
+  // Another start of the bridge answered the same call later: another time in the comment.
+  const since = zd.requests.length;
+  const again = await helpdesk.openCallTicket({ ...ticketFor('c-5', erika.id, anna.id), comment: 'Later' });
+  assert.deepEqual(again, { id: first.id, popped: false, createdBefore: true });
+  assert.deepEqual(
+    zd.requests.slice(since).map((r) => [r.endpoint, r.status]),
+    [
+      ['POST /api/v2/channels/voice/tickets', 400],
+      ['GET /api/v2/tickets', 200],
+    ],
+  );
+  assert.equal(zd.state.tickets().length, 1);
+  assert.equal(zd.pops.length, 1, 'popped once, by the first start');
+
+  // The key of another call: no ticket of this call exists, so the 400 stays an error.
+  await assert.rejects(
+    helpdesk.openCallTicket({
+      ...ticketFor('c-6', erika.id, anna.id),
+      idempotencyKey: 'cti-bridge-call-c-5',
+    }),
+    (error: unknown) => error instanceof ZendeskApiError && error.status === 400,
+  );
+  assert.equal(zd.state.tickets().length, 1);
+});
+
 test('an account without the Talk API: the ticket is created, the refused display is a WARN', async (t) => {
   const { logger, records } = captureLogs();
   const { zd, helpdesk } = await zendeskWithClient({
