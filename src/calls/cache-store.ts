@@ -9,6 +9,8 @@ export interface CallerCache<T> {
   keyv: Keyv<T>;
   /** Closes connections and files. Idempotent. */
   close(): Promise<void>;
+  /** Numbers held, where the store can say so cheaply (memory); `cti-bridge status` shows it. */
+  entries?(): number;
 }
 
 /**
@@ -72,8 +74,9 @@ export function createCallerCache<T>(
   namespace = NAMESPACE,
 ): CallerCache<T> {
   if (store === 'memory') {
-    const keyv = new Keyv<T>({ store: new BoundedMap(MEMORY_CACHE_ENTRIES), namespace, throwOnErrors: true });
-    return { keyv, close: async () => {} };
+    const map = new BoundedMap<string, unknown>(MEMORY_CACHE_ENTRIES);
+    const keyv = new Keyv<T>({ store: map, namespace, throwOnErrors: true });
+    return { keyv, close: async () => {}, entries: () => map.size };
   }
   if (store.startsWith('sqlite:')) return sqliteCache<T>(store, namespace);
   if (store.startsWith('redis://') || store.startsWith('rediss://'))

@@ -42,6 +42,18 @@ export interface ZendeskHttpOptions {
   timeoutMs?: number;
   /** Counts every request that went on the wire, by endpoint template (benchmarks, tests). */
   onRequest?: (endpoint: string, lane: Lane) => void;
+  /** Hears how each request on the wire ended (metrics, readiness). */
+  onResult?: (result: ZendeskResult) => void;
+}
+
+/** One request's end: its HTTP status, or the network error code when no answer came. */
+export interface ZendeskResult {
+  endpoint: string;
+  lane: Lane;
+  status: number | undefined;
+  /** `ETIMEDOUT`, `ECONNREFUSED`, … when there was no answer. */
+  errorCode: string | undefined;
+  durationMs: number;
 }
 
 const MAX_ERROR_TEXT = 200;
@@ -127,6 +139,15 @@ export class ZendeskHttp {
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     if (request.contentType) headers['content-type'] = request.contentType;
     if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
+    const sentAt = performance.now();
+    const ended = (status: number | undefined, errorCode: string | undefined) =>
+      this.#options.onResult?.({
+        endpoint: request.endpoint,
+        lane: request.lane,
+        status,
+        errorCode,
+        durationMs: performance.now() - sentAt,
+      });
     let response: Response<string>;
     try {
       response = await this.#got(request.path.replace(/^\//, ''), {
@@ -141,6 +162,7 @@ export class ZendeskHttp {
       });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERR_NETWORK';
+      ended(undefined, code);
       throw new ZendeskApiError({
         endpoint: request.endpoint,
         code,
@@ -149,6 +171,7 @@ export class ZendeskHttp {
         cause: error,
       });
     }
+    ended(response.statusCode, undefined);
     const header = (name: string) => headerValue(response.headers[name]);
     this.#gate.observe(response.statusCode, header);
     const body = parseBody(response, request.endpoint);
