@@ -45,7 +45,6 @@ export class OpsServer {
   readonly #now: () => number;
   readonly #startedAt: number;
   readonly #version = packageVersion();
-  readonly #untap: () => void;
   #view: DaemonView | undefined;
   #server: Server | undefined;
   /** What was asked for (port 0 stays 0 here), and what the socket got. */
@@ -58,7 +57,8 @@ export class OpsServer {
     this.#log = options.logger.child('ops');
     this.#now = options.now ?? Date.now;
     this.#startedAt = this.#now();
-    this.#untap = this.errors.attach(options.logger);
+    // For the life of the logger: a daemon restarted in-process (tests) keeps collecting.
+    this.errors.attach(options.logger);
     this.metrics = new BridgeMetrics({
       source: () => ({ running: this.#view?.status.kind === 'running', snapshot: this.#view?.snapshot() }),
       processMetrics: options.processMetrics ?? false,
@@ -88,7 +88,6 @@ export class OpsServer {
 
   async stop(): Promise<void> {
     await this.#moves;
-    this.#untap();
     await this.#close();
   }
 

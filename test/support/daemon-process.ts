@@ -23,7 +23,7 @@ process.on('exit', () => {
 });
 
 export interface DaemonProcessOptions {
-  /** More environment (NOTIFY_SOCKET, WATCHDOG_USEC, a PATH of its own…); an empty value unsets. */
+  /** More environment (NOTIFY_SOCKET, WATCHDOG_USEC, a PATH of its own…). */
   env?: Record<string, string>;
   /** Node options before the script, e.g. `--import` of a test-only preload. */
   nodeArgs?: string[];
@@ -34,7 +34,7 @@ export interface DaemonProcessOptions {
 /**
  * `cti-bridge --config-dir <dir> run` as systemd runs it: its own process, the test secrets in its
  * environment. Its operations listener takes a free loopback port (`CTI_BRIDGE_LISTEN`), so test
- * daemons running side by side never clash on 9464; `env` can change that (empty: unset).
+ * daemons running side by side never clash on 9464; `env: { CTI_BRIDGE_LISTEN: "" }` leaves it to the profile.
  */
 export function startDaemonProcess(
   configDir: string,
