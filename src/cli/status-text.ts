@@ -52,7 +52,13 @@ export function renderStatus(report: StatusReport): string {
 
 function zendesk(lines: string[], z: NonNullable<StatusReport['zendesk']>): void {
   const last = z.last ? `; last request ${z.last.endpoint} → ${z.last.status} at ${time(z.last.at)}` : '';
-  row(lines, 'Zendesk', `${z.state} (${z.url})${last}`);
+  const auth =
+    z.auth === 'rejected'
+      ? '; OAuth tokens REJECTED: give new ones (docs/zendesk-auth.md)'
+      : z.auth === 'refreshing'
+        ? '; refreshing the OAuth token'
+        : '';
+  row(lines, 'Zendesk', `${z.state} (${z.url})${auth}${last}`);
   const budget =
     z.rate.remaining === undefined
       ? 'rate budget not known yet (no answer with X-Rate-Limit-Remaining)'

@@ -210,7 +210,9 @@ export class CallIntegration implements Integration {
       ami: this.#ami,
       amiReconnects: Math.max(0, this.#amiLogins - 1),
       zendeskUrl: p.zendesk.baseUrl,
-      zendesk: this.#zendesk ? { http: this.#zendesk.http, health: this.#zendeskHealth } : undefined,
+      zendesk: this.#zendesk
+        ? { http: this.#zendesk.http, health: this.#zendeskHealth, auth: this.#zendesk.auth }
+        : undefined,
       handler: this.#handler,
       cacheStore: cacheStoreLabel(p.cache.store),
       cache: this.#cache,

@@ -4,6 +4,7 @@ import type { CallJournal } from '../calls/call-journal.ts';
 import type { UnmatchedReport } from '../directory/directory-snapshot.ts';
 import type { AmiLinkState } from '../pbx/ami-client.ts';
 import type { CopyRunRecord, RecordingJournal, RecordingState } from '../recordings/recording-journal.ts';
+import type { AuthState } from '../zendesk/auth.ts';
 import type { Lane } from '../zendesk/request-lanes.ts';
 import type { ZendeskHttp } from '../zendesk/zendesk-http.ts';
 import type { ZendeskHealth, ZendeskOutcome } from './zendesk-health.ts';
@@ -26,6 +27,8 @@ export interface IntegrationSnapshot {
   ami: { state: AmiLinkState; address: string; reconnects: number };
   zendesk: {
     url: string;
+    /** Whether Zendesk takes the bridge's credentials (`rejected`: an admin must give new OAuth tokens). */
+    auth: AuthState;
     last?: ZendeskOutcome;
     lastFailure?: ZendeskOutcome;
     /** What Zendesk's last X-Rate-Limit / X-Rate-Limit-Remaining said, and a 429's hold. */
@@ -47,7 +50,13 @@ export interface SnapshotParts {
   ami: { readonly state: AmiLinkState } | undefined;
   amiReconnects: number;
   zendeskUrl: string;
-  zendesk: { http: Pick<ZendeskHttp, 'rate' | 'lanes'>; health: ZendeskHealth } | undefined;
+  zendesk:
+    | {
+        http: Pick<ZendeskHttp, 'rate' | 'lanes'>;
+        health: ZendeskHealth;
+        auth: { readonly state: AuthState };
+      }
+    | undefined;
   handler: Pick<CallHandler, 'activeCalls' | 'inProgress'> | undefined;
   cacheStore: string;
   cache: Pick<CallerCache<never>, 'entries'> | undefined;
@@ -73,6 +82,7 @@ export function snapshotOf(parts: SnapshotParts): IntegrationSnapshot {
     ami: { state: parts.ami?.state ?? 'down', address: parts.amiAddress, reconnects: parts.amiReconnects },
     zendesk: {
       url: parts.zendeskUrl,
+      auth: parts.zendesk?.auth.state ?? 'ok',
       ...(health?.last ? { last: health.last } : {}),
       ...(health?.lastFailure ? { lastFailure: health.lastFailure } : {}),
       rate: parts.zendesk?.http.rate.snapshot() ?? { blockedForMs: 0 },

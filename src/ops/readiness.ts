@@ -10,7 +10,7 @@ export interface Readiness {
 /**
  * Ready means calls get their tickets now: a profile runs, AMI is logged in, the first directory
  * sync has matched agents and groups (calls wait for it), and the last Zendesk request got an
- * answer that says Zendesk works.
+ * answer that says Zendesk works (and Zendesk has not rejected the bridge's OAuth tokens).
  */
 export function readiness(running: boolean, snapshot: IntegrationSnapshot | undefined): Readiness {
   if (!running || !snapshot) {
@@ -33,7 +33,12 @@ export function readiness(running: boolean, snapshot: IntegrationSnapshot | unde
     });
   }
   const last = snapshot.zendesk.last;
-  if (!last) {
+  if (snapshot.zendesk.auth === 'rejected') {
+    notReady.push({
+      check: 'zendesk',
+      reason: 'Zendesk rejected the OAuth refresh token: give the bridge new tokens (docs/zendesk-auth.md)',
+    });
+  } else if (!last) {
     notReady.push({ check: 'zendesk', reason: 'no Zendesk request has been answered yet' });
   } else if (!last.ok) {
     notReady.push({

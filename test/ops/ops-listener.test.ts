@@ -158,7 +158,8 @@ test('metrics after real calls: tickets, abandoned, ignored, a 429 from the rate
     'three pops logged',
     10_000,
   );
-  const seen = bridge.zd.requests.filter((r) => !spent.has(r));
+  // The bridge's API requests: not the other client's, not the OAuth token refresh (its own path).
+  const seen = bridge.zd.requests.filter((r) => !spent.has(r) && r.endpoint !== 'POST /oauth/tokens');
 
   const page = await get(bridge.ops, '/metrics');
   assert.equal(page.status, 200);
@@ -267,4 +268,40 @@ test('status: the error ring shows this profile’s real Zendesk error, with no 
   process.stdout.write(
     `error ring: ${error.time} ${error.level} [${error.module}] ${error.message}  ${error.detail}\n`,
   );
+});
+
+test('readyz: Zendesk rejecting the OAuth refresh token is named, and so is its cure', async (t) => {
+  const bridge = await startBridge({
+    ops: { listen: ANY_PORT },
+    tuning: { retry: { firstMs: 200, maxMs: 400 } },
+  });
+  t.after(() => bridge.close());
+  await readyzUntil(bridge, (r) => r.status === 200, 'ready after the start-up sync');
+  bridge.zd.revokeOAuthTokens(); // an admin deleted the bridge's token in Admin Center
+  bridge.pbx.placeCall({ queue: 'support', callerNum: '+4930123456', talkMs: 100 });
+  const rejected = await readyzUntil(
+    bridge,
+    (r) => r.status === 503,
+    'not ready once the refresh is rejected',
+  );
+  await bridge.waitFor(() => bridge.integration?.zendeskAuthState === 'rejected', 'the rejected state');
+  const now = await readyz(bridge);
+  assert.deepEqual(now.notReady, [
+    {
+      check: 'zendesk',
+      reason: 'Zendesk rejected the OAuth refresh token: give the bridge new tokens (docs/zendesk-auth.md)',
+    },
+  ]);
+  const status = JSON.parse((await get(bridge.ops, '/status')).text) as StatusReport;
+  assert.equal(status.zendesk?.auth, 'rejected');
+  assert.ok(
+    status.recentErrors.some(
+      (e) => e.level === 'error' && /rejected the OAuth refresh token/.test(e.message),
+    ),
+    'the ERROR is in the ring',
+  );
+  for (const [name, value] of Object.entries(TEST_SECRETS)) {
+    assert.ok(!JSON.stringify(status).includes(value), `${name} is not in /status`);
+  }
+  process.stdout.write(`oauth rejected: first 503 ${JSON.stringify(rejected.notReady)}\n`);
 });
