@@ -9,6 +9,8 @@ export interface CallerCache<T> {
   keyv: Keyv<T>;
   /** Closes connections and files. Idempotent. */
   close(): Promise<void>;
+  /** Numbers held, where the store can say so cheaply (memory); `cti-bridge status` shows it. */
+  entries?(): number;
 }
 
 /**
@@ -74,8 +76,9 @@ export function createCallerCache<T>(
   memoryEntries = MEMORY_CACHE_ENTRIES,
 ): CallerCache<T> {
   if (store === 'memory') {
+    const map = new BoundedMap<string, unknown>(memoryEntries);
     const keyv = new Keyv<T>({
-      store: new BoundedMap(memoryEntries),
+      store: map,
       namespace,
       throwOnErrors: true,
       // keyv's own serializer builds the text by concatenation: a rope of some fifteen V8 string
@@ -84,7 +87,7 @@ export function createCallerCache<T>(
       serialize: (data) => JSON.stringify(data),
       deserialize: (text) => JSON.parse(text),
     });
-    return { keyv, close: async () => {} };
+    return { keyv, close: async () => {}, entries: () => map.size };
   }
   if (store.startsWith('sqlite:')) return sqliteCache<T>(store, namespace);
   if (store.startsWith('redis://') || store.startsWith('rediss://'))

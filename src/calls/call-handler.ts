@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../log/logger.ts';
 import type { CallJournal, JournaledCall } from './call-journal.ts';
+import type { CallObserver } from './call-observer.ts';
 import type { CallerLookup, LookupResult } from './caller-lookup.ts';
 import { type CallerNumber, parseCallerNumber } from './caller-number.ts';
 import type { CallAbandoned, CallAnswered, CallEnded, CallEvent, CallQueued } from './events.ts';
@@ -35,6 +36,8 @@ export interface CallHandlerOptions {
   retry?: { firstMs: number; maxMs: number };
   /** How long a due wrap-up waits to share its Zendesk requests with others (default 3 s). */
   wrapUpBatchWindowMs?: number;
+  /** Hears each call's outcome and pop latency (the daemon's metrics). */
+  observer?: CallObserver;
 }
 
 /** Far more calls than are ever up at once: beyond it, ends were lost (see #evictOldest). */
@@ -100,6 +103,7 @@ export class CallHandler {
 
   handle(event: CallEvent): void {
     if (!this.#o.queues.has(event.queue)) {
+      if (event.type === 'CallQueued') this.#o.observer?.outcome('ignored');
       this.#log.debug(() => `${event.type} in queue ${event.queue}, which this profile does not handle`, {
         callId: event.callId,
       });
@@ -264,6 +268,7 @@ export class CallHandler {
       });
       return;
     }
+    this.#o.observer?.outcome('abandoned');
     this.#log.info('caller abandoned in queue', {
       callId: event.callId,
       queue: event.queue,
@@ -372,11 +377,14 @@ export class CallHandler {
             ...(attempt > 1 || how.replayed ? { attempt, replayed: how.replayed } : {}),
           },
         );
+        this.#o.observer?.outcome('ticket');
+        if (created.popped && attempt === 1 && !how.replayed) this.#o.observer?.popped(now() - event.at);
         this.#o.onTicket?.(call.callId, created.id);
         return { id: created.id, requester: created.requester };
       } catch (error) {
         // Whatever happened, the ticket may exist now: look before creating again.
         checkFirst = true;
+        if (attempt === 1) this.#o.observer?.outcome('failed');
         this.#journal(
           () => this.#o.journal?.ticketFailed(call.callId, (error as Error).message),
           call.callId,

@@ -132,6 +132,18 @@ export class CallJournal {
     return rows.map(toCall);
   }
 
+  /** Answered calls still owed a ticket, and ended calls with a ticket still owed their wrap-up. */
+  pending(): { tickets: number; wrapUps: number } {
+    const row = this.#db
+      .statement(
+        `SELECT COALESCE(SUM(ticket_id IS NULL), 0) AS tickets,
+                COALESCE(SUM(ticket_id IS NOT NULL AND ended IS NOT NULL), 0) AS wrapUps
+         FROM calls WHERE wrapped_up_at IS NULL`,
+      )
+      .get() as { tickets: number; wrapUps: number };
+    return { tickets: Number(row.tickets), wrapUps: Number(row.wrapUps) };
+  }
+
   /** Removes calls wrapped up before `before`; returns how many. */
   compact(before: number): number {
     return Number(

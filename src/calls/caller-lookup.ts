@@ -19,6 +19,8 @@ export interface CallerLookupOptions {
   positiveTtlMs: number;
   negativeTtlMs: number;
   logger: Logger;
+  /** Hears whether each lookup was answered from the cache (the daemon's metrics). */
+  onCacheRead?: (hit: boolean) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export class CallerLookup {
 
   async #lookup(e164: string, callId: string): Promise<LookupResult> {
     const cached = await this.#readCache(e164);
+    this.#options.onCacheRead?.(cached !== undefined);
     if (cached) return cached;
     let users: HelpdeskUser[];
     try {

@@ -4,13 +4,17 @@ import { parseEnv } from 'node:util';
 import { writeSyncRequest } from '../daemon/admin-requests.ts';
 import { runDaemon } from '../daemon/run-daemon.ts';
 import { runDemo } from '../demo/run-demo.ts';
+import { daemonListen, type ListenAddress } from '../ops/listen-address.ts';
 import { runConfigCommand } from './config-command.ts';
 import { runRecordingsCommand } from './recordings-command.ts';
+import { runStatusCommand } from './status-command.ts';
 
 const USAGE = `usage: cti-bridge [--config-dir DIR] [--secrets-file FILE] <command>
 
 commands:
-  run                          run the daemon (follows the one active profile in the config directory)
+  run [--listen ADDR:PORT]     run the daemon (follows the one active profile in the config directory);
+                               --listen (or $CTI_BRIDGE_LISTEN) fixes the health/metrics/status listener
+  status [--json] [--url URL]  what the running daemon is doing (asks its listener)
   config list                  list the profiles: name, active, valid
   config validate [name]       check one or every profile and the one-active rule
   config activate <name>       make <name> the one active profile (deactivates the others)
@@ -48,9 +52,19 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
   const configDir = path.resolve(configDirFlag ?? env.CTI_BRIDGE_CONFIG_DIR ?? 'config');
   const [command = 'help', ...rest] = args;
   switch (command) {
-    case 'run':
-      await runDaemon({ configDir, env });
+    case 'run': {
+      let listen: ListenAddress | undefined;
+      try {
+        listen = daemonListen(takeOption(rest, '--listen'), env.CTI_BRIDGE_LISTEN);
+      } catch (error) {
+        process.stderr.write(`${(error as Error).message}\n`);
+        return 2;
+      }
+      await runDaemon({ configDir, env, listen });
       return undefined; // the daemon keeps the process alive and exits through its signal handlers
+    }
+    case 'status':
+      return runStatusCommand(rest, { stdout: process.stdout, stderr: process.stderr, configDir, env });
     case 'config':
       return runConfigCommand(rest, { stdout: process.stdout, stderr: process.stderr, configDir, env });
     case 'recordings':

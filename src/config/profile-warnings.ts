@@ -21,5 +21,15 @@ export function profileWarnings(file: string, raw: unknown): string[] {
       ),
     );
   }
+  const listen = valueAt(raw, ['operations', 'address']);
+  if (typeof listen === 'string' && !/^(127\.\d+\.\d+\.\d+|::1)$/.test(listen)) {
+    warnings.push(
+      formatNote(
+        file,
+        ['operations', 'address'],
+        'the health, metrics and status listener has no authentication: keep it behind a firewall that lets only the monitoring host in',
+      ),
+    );
+  }
   return warnings;
 }

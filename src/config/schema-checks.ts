@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
@@ -29,6 +30,15 @@ export function absolutePath() {
       return 'must not contain control characters, double quotes or semicolons';
     return undefined;
   });
+}
+
+/** An address to listen on: an IP literal, so the listener never depends on name resolution. */
+export function ipAddress() {
+  return textChecked('IP address', (value) =>
+    isIP(value) === 0
+      ? 'must be an IP address, like 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)'
+      : undefined,
+  );
 }
 
 export function countryCode() {

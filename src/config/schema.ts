@@ -5,6 +5,7 @@ import {
   cacheStore,
   countryCode,
   cronExpression,
+  ipAddress,
   isSmbTarget,
   nonEmptyText,
   shareSubdirectory,
@@ -254,6 +255,22 @@ const loggingSchema = z
   .prefault({})
   .describe('Log output.');
 
+const operationsSchema = z
+  .strictObject({
+    address: ipAddress()
+      .default('127.0.0.1')
+      .describe(
+        'Address of the health, metrics and status listener. It has no authentication: keep it on loopback or behind a firewall.',
+      ),
+    port: int(0, 65535)
+      .default(9464)
+      .describe(
+        'Port of that listener (`/healthz`, `/readyz`, `/metrics`, `/status`); 0 picks a free one. `cti-bridge run --listen` wins over both keys.',
+      ),
+  })
+  .prefault({})
+  .describe('The operations listener: health, readiness, Prometheus metrics and `cti-bridge status`.');
+
 export const profileSchema = z
   .strictObject({
     active: z
@@ -287,6 +304,7 @@ export const profileSchema = z
     sync: syncSchema,
     tickets: ticketsSchema,
     logging: loggingSchema,
+    operations: operationsSchema,
   })
   .describe('A cti-bridge configuration profile.');
 

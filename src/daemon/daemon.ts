@@ -1,6 +1,8 @@
 import { type ConfigDirState, loadConfigDir, type ProfileFile } from '../config/config-dir.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Logger } from '../log/logger.ts';
+import type { IntegrationSnapshot } from '../ops/integration-snapshot.ts';
+import type { OpsServer } from '../ops/ops-server.ts';
 import { takeAdminRequest } from './admin-requests.ts';
 import { ConfigWatcher } from './config-watcher.ts';
 import type { Integration, IntegrationFactory } from './integration.ts';
@@ -19,6 +21,8 @@ export interface DaemonDeps {
   now?: () => number;
   /** Called after start() and each reload() applied the configuration (systemd STATUS=). */
   onChange?: () => void;
+  /** The operations listener (health, metrics, status): it follows the active profile's address. */
+  ops?: Pick<OpsServer, 'metrics' | 'attach' | 'follow' | 'stop'>;
 }
 
 export type DaemonStatus =
@@ -51,12 +55,18 @@ export class Daemon {
   constructor(deps: DaemonDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child('daemon');
+    deps.ops?.attach(this);
   }
 
   get status(): DaemonStatus {
     if (this.#stopped) return { kind: 'stopped' };
     if (!this.#running) return { kind: 'idle' };
     return { kind: 'running', profile: this.#running.profile.name, file: this.#running.profile.file };
+  }
+
+  /** What the running integration is doing, for the operations listener. */
+  snapshot(): IntegrationSnapshot | undefined {
+    return this.#running?.integration.snapshot?.();
   }
 
   /** Refuses (throws ConfigError) when two profiles are active or the active one is invalid. */
@@ -134,6 +144,7 @@ export class Daemon {
     await this.#watcher?.stop();
     await this.#queue;
     await this.#stopIntegration('the daemon is stopping');
+    await this.#deps.ops?.stop();
     this.#log.info('stopped');
   }
 
@@ -159,6 +170,7 @@ export class Daemon {
         hint: 'activate one with `cti-bridge config activate <name>`',
       });
       await this.#stopIntegration('no profile is active any more');
+      await this.#deps.ops?.follow(undefined);
       return;
     }
     const profile = active.profile;
@@ -169,6 +181,7 @@ export class Daemon {
       });
       return;
     }
+    await this.#deps.ops?.follow(profile.profile.operations);
     const fingerprint = profileFingerprint(profile.profile);
     if (this.#running?.fingerprint === fingerprint) {
       this.#reportOnce('info', `profile ${profile.name} is active`, state, {});
@@ -181,7 +194,10 @@ export class Daemon {
         : `profile ${profile.name} was activated`,
     );
     this.#deps.logger.setLevel(profile.profile.logging.level);
-    const integration = this.#deps.createIntegration(profile.profile, { logger: this.#deps.logger });
+    const integration = this.#deps.createIntegration(profile.profile, {
+      logger: this.#deps.logger,
+      metrics: this.#deps.ops?.metrics,
+    });
     try {
       await integration.start();
       const ready = integration.ready?.() ?? Promise.resolve(true);

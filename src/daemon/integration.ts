@@ -1,5 +1,7 @@
 import type { ResolvedProfile } from '../config/config-dir.ts';
 import type { Logger } from '../log/logger.ts';
+import type { IntegrationSnapshot } from '../ops/integration-snapshot.ts';
+import type { IntegrationMetrics } from '../ops/metrics.ts';
 
 /**
  * What runs while a profile is active: the PBX link, the Zendesk client, call handling,
@@ -19,10 +21,14 @@ export interface Integration {
   sync?(): Promise<void>;
   /** Copy recordings to the share now (`cti-bridge recordings copy-now`). */
   copyNow?(): Promise<void>;
+  /** What it is doing now: readiness, `/metrics` gauges and `cti-bridge status` read this. */
+  snapshot?(): IntegrationSnapshot;
 }
 
 export interface IntegrationDeps {
   logger: Logger;
+  /** The daemon's metrics, fed through hooks; absent where nothing is measured. */
+  metrics?: IntegrationMetrics | undefined;
 }
 
 export type IntegrationFactory = (profile: ResolvedProfile, deps: IntegrationDeps) => Integration;

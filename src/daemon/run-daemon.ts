@@ -1,6 +1,8 @@
 import { loadConfigDir } from '../config/config-dir.ts';
 import { ConfigError } from '../config/errors.ts';
 import { createLogger, type LogFormat, type Logger } from '../log/logger.ts';
+import type { ListenAddress } from '../ops/listen-address.ts';
+import { OpsServer } from '../ops/ops-server.ts';
 import { createIntegration as defaultIntegration } from './create-integration.ts';
 import { Daemon } from './daemon.ts';
 import type { IntegrationFactory } from './integration.ts';
@@ -11,6 +13,8 @@ export interface RunDaemonOptions {
   env: NodeJS.ProcessEnv;
   createIntegration?: IntegrationFactory;
   logger?: Logger;
+  /** `--listen` / `CTI_BRIDGE_LISTEN`: where the operations listener listens, whatever the profile says. */
+  listen?: ListenAddress | undefined;
   /** Exit hook, injectable so the demo can run the daemon in-process. */
   exit?: (code: number) => void;
 }
@@ -31,6 +35,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
     logger,
     createIntegration: options.createIntegration ?? defaultIntegration,
     onChange: () => systemd?.refresh(daemon),
+    ops: new OpsServer({ logger, listen: options.listen, processMetrics: true }),
   });
 
   // Watchers and timers are unref'd so tests can run the Daemon in-process; the process itself

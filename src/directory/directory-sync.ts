@@ -81,5 +81,6 @@ export async function syncDirectory(options: DirectorySyncOptions): Promise<Dire
     groupByQueue,
     agentIds: agents.map((a) => a.id),
     defaultUserId,
+    unmatched: { users: unmatchedUsers, withoutEmail, queues: unmatchedQueues, missingOnPbx },
   });
 }

@@ -10,6 +10,14 @@ import type { Integration, IntegrationDeps } from '../daemon/integration.ts';
 import { DirectorySnapshot } from '../directory/directory-snapshot.ts';
 import { syncDirectory } from '../directory/directory-sync.ts';
 import type { Logger } from '../log/logger.ts';
+import {
+  cacheStoreLabel,
+  type IntegrationSnapshot,
+  type SyncReport,
+  snapshotOf,
+} from '../ops/integration-snapshot.ts';
+import type { IntegrationMetrics } from '../ops/metrics.ts';
+import { ZendeskHealth } from '../ops/zendesk-health.ts';
 import { AmiClient } from '../pbx/ami-client.ts';
 import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
 import { CallResync } from '../pbx/call-resync.ts';
@@ -61,6 +69,10 @@ export class CallIntegration implements Integration {
   #syncing: Promise<void> | undefined;
   #stopped = false;
   readonly #readiness = Promise.withResolvers<boolean>();
+  readonly #metrics: IntegrationMetrics | undefined;
+  readonly #zendeskHealth = new ZendeskHealth();
+  #amiLogins = 0;
+  #syncReport: SyncReport = { state: 'never' };
 
   readonly #tuning: IntegrationTuning;
 
@@ -69,6 +81,7 @@ export class CallIntegration implements Integration {
     this.#tuning = tuning;
     this.#logger = deps.logger.with({ profile: profile.name });
     this.#log = this.#logger.child('calls');
+    this.#metrics = deps.metrics;
   }
 
   async start(): Promise<void> {
@@ -79,9 +92,14 @@ export class CallIntegration implements Integration {
       p.cache.password,
       `cti-bridge:${new URL(p.zendesk.baseUrl).host}`,
     );
+    const metrics = this.#metrics;
     this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger, {
       ...(this.#tuning.zendeskTimeoutMs ? { timeoutMs: this.#tuning.zendeskTimeoutMs } : {}),
       tokenFile: TokenFile.pathFor(p.stateDirectory, p.name),
+      onResult: (result) => {
+        this.#zendeskHealth.record(result);
+        metrics?.zendeskResult(result);
+      },
     });
     await this.#zendesk.auth.start?.();
     this.#journal = CallJournal.open(CallJournal.fileFor(p.stateDirectory, p.name));
@@ -94,6 +112,7 @@ export class CallIntegration implements Integration {
       positiveTtlMs: p.cache.positiveTtlSeconds * 1000,
       negativeTtlMs: p.cache.negativeTtlSeconds * 1000,
       logger: this.#logger,
+      ...(metrics ? { onCacheRead: (hit: boolean) => metrics.cacheRead(hit) } : {}),
     });
     const directory: Directory = {
       agentFor: (member) => this.#directory.agentFor(member),
@@ -127,6 +146,7 @@ export class CallIntegration implements Integration {
       templates: p.tickets,
       logger: this.#logger,
       journal: this.#journal,
+      ...(metrics ? { observer: metrics.calls } : {}),
       ...(this.#tuning.retry ? { retry: this.#tuning.retry } : {}),
       ...(recordings
         ? {
@@ -158,6 +178,7 @@ export class CallIntegration implements Integration {
     });
     this.#resync = resync;
     this.#ami.onUp(() => {
+      if (++this.#amiLogins > 1) metrics?.amiReconnected();
       if (!this.#ready) {
         resync.skip();
         void this.sync();
@@ -179,6 +200,26 @@ export class CallIntegration implements Integration {
   /** Whether Zendesk takes the bridge's credentials; `rejected` until an admin gives new OAuth tokens. */
   get zendeskAuthState(): AuthState | undefined {
     return this.#zendesk?.auth.state;
+  }
+
+  snapshot(): IntegrationSnapshot {
+    const p = this.#profile;
+    return snapshotOf({
+      profile: p.name,
+      amiAddress: `${p.pbx.host}:${p.pbx.port}`,
+      ami: this.#ami,
+      amiReconnects: Math.max(0, this.#amiLogins - 1),
+      zendeskUrl: p.zendesk.baseUrl,
+      zendesk: this.#zendesk
+        ? { http: this.#zendesk.http, health: this.#zendeskHealth, auth: this.#zendesk.auth }
+        : undefined,
+      handler: this.#handler,
+      cacheStore: cacheStoreLabel(p.cache.store),
+      cache: this.#cache,
+      journal: this.#journal,
+      recordings: this.#recordings?.journal,
+      sync: this.#syncReport,
+    });
   }
 
   /** `cti-bridge recordings copy-now`. */
@@ -249,6 +290,12 @@ export class CallIntegration implements Integration {
         logger: this.#logger,
       });
     } catch (error) {
+      this.#syncReport = {
+        ...this.#syncReport,
+        state: 'failed',
+        at: Date.now(),
+        error: (error as Error).message,
+      };
       this.#logger
         .child('sync')
         .error('sync failed', { err: error, retryInMs: this.#ready ? undefined : SYNC_RETRY_MS });
@@ -258,6 +305,12 @@ export class CallIntegration implements Integration {
       }
       return;
     }
+    this.#syncReport = {
+      state: 'ok',
+      at: Date.now(),
+      matched: this.#directory.counts,
+      unmatched: this.#directory.unmatched,
+    };
     if (!this.#ready) {
       this.#ready = true;
       this.#readiness.resolve(true);

@@ -6,7 +6,7 @@ import { zendeskTokenEndpoint } from '../zendesk/oauth-token-endpoint.ts';
 import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
-import { ZendeskHttp } from '../zendesk/zendesk-http.ts';
+import { ZendeskHttp, type ZendeskHttpOptions } from '../zendesk/zendesk-http.ts';
 
 export interface ZendeskParts {
   http: ZendeskHttp;
@@ -18,6 +18,8 @@ export interface ZendeskParts {
 
 export interface ZendeskPartsOptions {
   onRequest?: (endpoint: string) => void;
+  /** How each request ended (the daemon's metrics and readiness). */
+  onResult?: ZendeskHttpOptions['onResult'];
   timeoutMs?: number;
   /** `<stateDirectory>/<profile>.oauth.json` (TokenFile.pathFor); OAuth only. */
   tokenFile?: string;
@@ -43,6 +45,7 @@ export function zendeskFromProfile(
     auth,
     logger,
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.onResult ? { onResult: options.onResult } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   return {

@@ -3,6 +3,8 @@ import winston from 'winston';
 import { formatJson, formatText, type LogRecord } from './format.ts';
 import { redactString, redactValue, SecretRegistry } from './redact.ts';
 
+export type { LogRecord } from './format.ts';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 export type LogFormat = 'auto' | 'json' | 'text';
@@ -18,6 +20,7 @@ export type LogNamespace =
   | 'share'
   | 'config'
   | 'daemon'
+  | 'ops'
   | 'sim';
 
 export interface Logger {
@@ -37,7 +40,14 @@ export interface Logger {
   readonly secrets: SecretRegistry;
   /** Resolves once everything logged so far has been handed to the stream. */
   flush(): Promise<void>;
+  /**
+   * Hears every record this logger's family writes, already redacted (the error ring of
+   * `cti-bridge status`). Returns the function that stops listening.
+   */
+  tap(listener: LogTap): () => void;
 }
+
+export type LogTap = (record: LogRecord) => void;
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -59,6 +69,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'auto';
   const asJson = format === 'json' || (format === 'auto' && !stream.isTTY);
   const render = asJson ? formatJson : formatText;
+  const taps = new Set<LogTap>();
 
   const toLine = winston.format((info) => {
     const record: LogRecord = {
@@ -69,6 +80,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       fields: redactValue(info[FIELDS] ?? {}, secrets) as Record<string, unknown>,
     };
     info[Symbol.for('message')] = render(record);
+    for (const tap of taps) {
+      try {
+        tap(record);
+      } catch {
+        // A listener's failure must never cost the line itself.
+      }
+    }
     return info;
   });
 
@@ -104,6 +122,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
       secrets,
       flush: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      tap: (listener) => {
+        taps.add(listener);
+        return () => taps.delete(listener);
+      },
     };
   };
   return make(undefined, {});

@@ -42,6 +42,18 @@ export interface ZendeskHttpOptions {
   timeoutMs?: number;
   /** Counts every request that went on the wire, by endpoint template (benchmarks, tests). */
   onRequest?: (endpoint: string, lane: Lane) => void;
+  /** Hears how each request on the wire ended (metrics, readiness). */
+  onResult?: (result: ZendeskResult) => void;
+}
+
+/** One request's end: its HTTP status, or the network error code when no answer came. */
+export interface ZendeskResult {
+  endpoint: string;
+  lane: Lane;
+  status: number | undefined;
+  /** `ETIMEDOUT`, `ECONNREFUSED`, … when there was no answer. */
+  errorCode: string | undefined;
+  durationMs: number;
 }
 
 const MAX_ERROR_TEXT = 200;
@@ -149,6 +161,15 @@ export class ZendeskHttp {
       headers['content-length'] = String(Buffer.byteLength(payload));
     const url = new URL(`${this.#base}/${request.path.replace(/^\//, '')}`);
     if (request.searchParams) url.search = toSearchParams(request.searchParams).toString();
+    const sentAt = performance.now();
+    const ended = (status: number | undefined, errorCode: string | undefined) =>
+      this.#options.onResult?.({
+        endpoint: request.endpoint,
+        lane: request.lane,
+        status,
+        errorCode,
+        durationMs: performance.now() - sentAt,
+      });
     let response: HttpAnswer;
     try {
       response = await exchange({
@@ -160,6 +181,7 @@ export class ZendeskHttp {
       });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERR_NETWORK';
+      ended(undefined, code);
       throw new ZendeskApiError({
         endpoint: request.endpoint,
         code,
@@ -168,6 +190,7 @@ export class ZendeskHttp {
         cause: error,
       });
     }
+    ended(response.statusCode, undefined);
     const header = (name: string) => headerValue(response.headers[name]);
     permit.answered(response.statusCode, header);
     const body = parseBody(response, request.endpoint);

@@ -18,7 +18,8 @@ after(() => {
 /** Runs the real command as systemd would (stdout not a TTY → JSON lines) and collects its lines. */
 function runDaemon(configDir: string, label: string) {
   const child = spawn(process.execPath, [bin, '--config-dir', configDir, 'run'], {
-    env: { PATH: process.env.PATH, ...TEST_SECRET_ENV },
+    // A free port for the operations listener: test daemons run side by side.
+    env: { PATH: process.env.PATH, ...TEST_SECRET_ENV, CTI_BRIDGE_LISTEN: '127.0.0.1:0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -361,7 +361,10 @@ const CASES: Record<string, Case> = {
     host: (cmd) => (systemdRuns() ? hostShell(cmd) : 'systemd is not PID 1 on this machine'),
     // The unit's ExecStart, as a process: `node bin/cti-bridge.js --config-dir /etc/cti-bridge run`.
     run: async () => {
-      const daemon = startDaemonProcess(CONFIG_DIR, 'cti-bridge run (systemctl start)');
+      // As under systemd, the profile's operations keys say where it listens (no CTI_BRIDGE_LISTEN).
+      const daemon = startDaemonProcess(CONFIG_DIR, 'cti-bridge run (systemctl start)', {
+        env: { CTI_BRIDGE_LISTEN: '' },
+      });
       world.daemon = daemon;
       await waitFor(() => daemon.said('no configuration profile is active'), 'the idle daemon', 20_000);
     },

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { ResolvedProfile } from '../../src/config/config-dir.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { CallIntegration, type IntegrationTuning } from '../../src/integration/call-integration.ts';
+import type { ListenAddress } from '../../src/ops/listen-address.ts';
+import { OpsServer } from '../../src/ops/ops-server.ts';
 import { type FakePbx, startFakePbx } from '../../src/sim/pbx/fake-pbx.ts';
 import { type FakeZendesk, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { captureLogs } from './log-capture.ts';
@@ -27,6 +29,8 @@ export interface Bridge {
   userByEmail(email: string): { id: number; name: string };
   waitFor(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   logged(pattern: RegExp, level?: string): Array<Record<string, unknown>>;
+  /** The daemon's operations listener, when `ops` was asked for. */
+  ops: OpsServer | undefined;
   close(): Promise<void>;
 }
 
@@ -79,6 +83,8 @@ export async function startBridge(
     watch?: boolean;
     /** Shorter retry waits and Zendesk timeouts for fault tests. */
     tuning?: IntegrationTuning;
+    /** Run the operations listener; `listen` as `--listen` gives it (absent: the profile decides). */
+    ops?: { listen?: ListenAddress };
   } = {},
 ): Promise<Bridge> {
   const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret }, ...options.pbx });
@@ -102,6 +108,8 @@ export async function startBridge(
   );
   const logs = captureLogs();
   let integration: CallIntegration | undefined;
+  // One listener for the life of the bridge, as for the process: a restart re-attaches it.
+  const ops = options.ops ? new OpsServer({ logger: logs.logger, listen: options.ops.listen }) : undefined;
   const newDaemon = () =>
     new Daemon({
       configDir: config.dir,
@@ -112,6 +120,7 @@ export async function startBridge(
         return integration;
       },
       watch: options.watch ? { debounceMs: 20, pollMs: 200 } : false,
+      ...(ops ? { ops } : {}),
     });
   let daemon = newDaemon();
   await daemon.start();
@@ -149,6 +158,7 @@ export async function startBridge(
     },
     waitFor,
     logged,
+    ops,
     async close() {
       await daemon.stop();
       await pbx.close();

@@ -33,7 +33,11 @@ export interface DaemonProcessOptions {
   stdin?: boolean;
 }
 
-/** `cti-bridge --config-dir <dir> run` as systemd runs it: its own process, the test secrets in its environment. */
+/**
+ * `cti-bridge --config-dir <dir> run` as systemd runs it: its own process, the test secrets in its
+ * environment. Its operations listener takes a free loopback port (`CTI_BRIDGE_LISTEN`), so test
+ * daemons running side by side never clash on 9464; `env: { CTI_BRIDGE_LISTEN: "" }` leaves it to the profile.
+ */
 export function startDaemonProcess(
   configDir: string,
   label = 'cti-bridge run',
@@ -43,7 +47,7 @@ export function startDaemonProcess(
     process.execPath,
     [...(options.nodeArgs ?? []), BIN, '--config-dir', configDir, 'run'],
     {
-      env: { PATH: process.env.PATH, ...TEST_SECRET_ENV, ...options.env },
+      env: { PATH: process.env.PATH, ...TEST_SECRET_ENV, CTI_BRIDGE_LISTEN: '127.0.0.1:0', ...options.env },
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     },
   );
