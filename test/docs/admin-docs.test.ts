@@ -81,7 +81,6 @@ interface World {
   zd: FakeZendesk;
   samba: SambaServer | undefined;
   shareRoot: string;
-  opsHttp: boolean;
   listenPort: number;
   daemon?: DaemonProcess;
   recorded?: { callId: string; relative: string };
@@ -144,7 +143,7 @@ function profileFor(
     wrapUpSeconds: 1,
     recordings: { settleSeconds: 1, giveUpSeconds: 30 },
     share: { ...share, subdirectory: SUBDIRECTORY, schedule: '0 3 * * *' },
-    extra: world.opsHttp ? `operations:\n  address: 127.0.0.1\n  port: ${world.listenPort}\n` : '',
+    extra: `operations:\n  address: 127.0.0.1\n  port: ${world.listenPort}\n`,
     ...extra,
   });
 }
@@ -453,26 +452,18 @@ const CASES: Record<string, Case> = {
     },
   },
   'sudo cti-bridge status': {
-    run: async (t, cmd) => {
-      if (!world.opsHttp)
-        return t.skip('needs `cti-bridge status` (branch ops-http), which this checkout does not have yet');
+    run: async (_t, cmd) => {
       assert.match(ok(await sh(cmd)).stdout, /main/);
     },
   },
   'sudo cti-bridge status --json': {
-    run: async (t, cmd) => {
-      if (!world.opsHttp)
-        return t.skip('needs `cti-bridge status` (branch ops-http), which this checkout does not have yet');
+    run: async (_t, cmd) => {
       const status = JSON.parse(ok(await sh(cmd)).stdout) as unknown;
       assert.match(JSON.stringify(status), /"main"/);
     },
   },
   'curl -fsS http://127.0.0.1:9464/readyz': {
-    run: async (t, cmd) => {
-      if (!world.opsHttp)
-        return t.skip(
-          "needs the daemon's HTTP listener (branch ops-http), which this checkout does not have yet",
-        );
+    run: async (_t, cmd) => {
       ok(await sh(cmd, (s) => s.replace(DOC_PORT, `127.0.0.1:${world.listenPort}`)));
     },
   },
@@ -588,16 +579,12 @@ describe('the admin and supervisor docs, command by command', () => {
       'share',
     ])
       mkdirSync(root(dir), { recursive: true });
-    const help = spawnSync(process.execPath, [path.join(REPO, 'bin/cti-bridge.js'), 'help'], {
-      encoding: 'utf8',
-    });
     const skipSamba = sambaSkipReason();
     world = {
       pbx: await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret } }),
       zd: await startFakeZendesk({ credentials: FAKE_ZENDESK_CREDENTIALS }),
       samba: skipSamba ? undefined : await startSamba({ password: TEST_SECRETS.sharePassword }),
       shareRoot: root('share'),
-      opsHttp: /^\s+status\b/m.test(help.stdout),
       listenPort: await freePort(),
       cwd: root('home/supervisor'),
       hostCwd: root('home/supervisor'),
