@@ -4,11 +4,14 @@ import { apiTokenAuth, httpTokenRefresher, oauthAuth, type ZendeskAuth } from '.
 import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
 import { ZendeskHttp } from '../zendesk/zendesk-http.ts';
+import { ZendeskUserExport } from '../zendesk/zendesk-user-export.ts';
 
 export interface ZendeskParts {
   http: ZendeskHttp;
   helpdesk: ZendeskHelpdesk;
   directory: ZendeskDirectory;
+  /** The incremental user export (the phone directory mirror). */
+  userExport: ZendeskUserExport;
 }
 
 export function zendeskFromProfile(
@@ -28,9 +31,19 @@ export function zendeskFromProfile(
     ...(onRequest ? { onRequest } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
   });
+  // The export's own limit (10 a minute) answers 429s of its own: a rate gate of its own keeps
+  // them from holding every lane. Same lanes (background) and the same credentials.
+  const exportHttp = new ZendeskHttp({
+    baseUrl: zendesk.baseUrl,
+    auth,
+    logger,
+    lanes: http.lanes,
+    ...(onRequest ? { onRequest } : {}),
+  });
   return {
     http,
     helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: zendesk.talkPartnerEdition, logger }),
     directory: new ZendeskDirectory(http),
+    userExport: new ZendeskUserExport(exportHttp),
   };
 }
