@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { type MirrorTiming, PhoneMirror } from '../../src/mirror/phone-mirror.ts';
+import type { ExportFrom, ExportPage } from '../../src/mirror/ports.ts';
 import {
   type FakeZendesk,
   type FakeZendeskOptions,
@@ -280,4 +281,44 @@ test('a failing page is tried again where it failed, not from the start', async 
   );
   assert.equal(m.logged(/an export page failed/).length, rest.length - 1);
   assert.equal(m.mirror.status().numbers, 1_507);
+});
+
+test('an export without sideloaded identities: the primary numbers, and one WARN saying so', async () => {
+  const logs = captureLogs();
+  const pages: ExportPage[] = [
+    {
+      users: [{ id: 7, name: 'Erika', role: 'end-user', active: true, phones: ['+4930123456'] }],
+      afterCursor: 'c1',
+      endOfStream: false,
+      allPhones: false,
+    },
+    {
+      users: [{ id: 8, name: 'Max', role: 'end-user', active: true, phones: ['040 5550000'] }],
+      afterCursor: 'c2',
+      endOfStream: true,
+      allPhones: false,
+    },
+  ];
+  const asked: ExportFrom[] = [];
+  const mirror = new PhoneMirror({
+    source: {
+      page: async (from) => {
+        asked.push(from);
+        return pages.shift()!;
+      },
+    },
+    defaultCountry: 'DE',
+    maxNumbers: 1_000,
+    staleAfterMs: 60_000,
+    logger: logs.logger,
+    timing: { requestGapMs: 0 },
+  });
+  assert.equal(await mirror.load(), true);
+  assert.deepEqual(asked, [{ startTime: 0 }, { cursor: 'c1' }]);
+  assert.deepEqual(mirror.usersWith('+49405550000'), [{ id: 8, name: 'Max' }]);
+  const warnings = logs.records().filter((r) => r.level === 'warn');
+  assert.deepEqual(
+    warnings.map((r) => r.msg),
+    ['the user export came without sideloaded identities; only each user’s primary number is mirrored'],
+  );
 });
