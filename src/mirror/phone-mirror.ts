@@ -44,17 +44,6 @@ export interface PhoneMirrorOptions {
 /** idle → loading → ready; off for good (this run) when over the cap or refused access. */
 export type MirrorState = 'idle' | 'loading' | 'ready' | 'off';
 
-export interface MirrorStatus {
-  state: MirrorState;
-  /** Ready and polled recently enough to answer lookups. */
-  answering: boolean;
-  numbers: number;
-  customers: number;
-  bytes: number;
-  /** Export pages read (load and polls). */
-  pages: number;
-}
-
 /** Bounds a runaway `end_of_stream: false`: 100 million users at 1,000 a page. */
 const MAX_PAGES = 100_000;
 /** A failing load retries for days at the longest wait before it gives up. */
@@ -71,6 +60,7 @@ interface Build {
   staff: Map<number, 'agent' | 'admin'>;
   from: ExportFrom;
   exported: number;
+  pages: number;
   startedAt: number;
 }
 
@@ -97,7 +87,6 @@ export class PhoneMirror implements LocalPhoneDirectory {
   #freshAt = Number.NEGATIVE_INFINITY;
   #staleWarned = false;
   #pollFailures = 0;
-  #pages = 0;
   #lastRequestAt = Number.NEGATIVE_INFINITY;
   #unreadable = 0;
   #partialWarned = false;
@@ -115,17 +104,6 @@ export class PhoneMirror implements LocalPhoneDirectory {
 
   get state(): MirrorState {
     return this.#state;
-  }
-
-  status(): MirrorStatus {
-    return {
-      state: this.#state,
-      answering: this.#answering(),
-      numbers: this.#book?.numbers ?? 0,
-      customers: this.#book?.users ?? 0,
-      bytes: this.#book?.bytes ?? 0,
-      pages: this.#pages,
-    };
   }
 
   /** Loads in the background, then polls every minute until `stop()`. */
@@ -195,6 +173,7 @@ export class PhoneMirror implements LocalPhoneDirectory {
       staff: new Map(),
       from: { startTime: 0 },
       exported: 0,
+      pages: 0,
       startedAt: this.#clock.now(),
     };
     const build = this.#build;
@@ -202,6 +181,7 @@ export class PhoneMirror implements LocalPhoneDirectory {
       if (!(await this.#pace())) return false;
       const answer = await this.#o.source.page(build.from);
       build.exported += answer.users.length;
+      build.pages++;
       this.#apply(answer, build.book, build.staff);
       if (!this.#checkCap(build.book)) return false;
       if (answer.afterCursor) build.from = { cursor: answer.afterCursor };
@@ -253,6 +233,7 @@ export class PhoneMirror implements LocalPhoneDirectory {
         : 'phone directory mirror loaded again',
       {
         exportedUsers: build.exported,
+        pages: build.pages,
         customers: build.book.users,
         numbers: build.book.numbers,
         unreadableNumbers: this.#unreadable,
@@ -263,7 +244,6 @@ export class PhoneMirror implements LocalPhoneDirectory {
   }
 
   #apply(page: ExportPage, book: PhoneBook, staff: Map<number, 'agent' | 'admin'>): void {
-    this.#pages++;
     if (!page.allPhones && !this.#partialWarned) {
       this.#partialWarned = true;
       this.#log.warn(
