@@ -151,10 +151,10 @@ async function measure(source: Source): Promise<Measured> {
     if (response.status !== 200) throw new Error(`PUT ${path}: ${response.status}`);
   }
 
+  /** Facts comments saved, however they were sent (alone, or batched in an update_many). */
   const comments = () =>
-    zd.requests.filter(
-      (r) => r.endpoint === 'PUT /api/v2/tickets/{id}' && r.headers['user-agent'] === 'cti-bridge',
-    ).length;
+    zd.state.tickets().filter((t) => zd.state.comments(t.id).some((c) => c.body.startsWith('Call facts')))
+      .length;
 
   /** Places the calls every ARRIVAL_MS; re-assigns the planned ones once their ticket exists. */
   async function run(calls: readonly PlannedCall[]): Promise<Map<string, PlannedCall>> {

@@ -8,7 +8,7 @@ import type { CallAbandoned, CallAnswered, CallEnded, CallEvent, CallQueued } fr
 import type { CallRecordingsPort, Directory, HelpdeskPort } from './ports.ts';
 import { type Requester, resolveRequester, type UnknownCallerStrategy } from './requester.ts';
 import { renderTemplate, type TicketTemplates } from './ticket-text.ts';
-import { runWrapUp } from './wrap-up.ts';
+import { WrapUpBatcher } from './wrap-up-batch.ts';
 
 export interface CallHandlerOptions {
   helpdesk: HelpdeskPort;
@@ -33,6 +33,8 @@ export interface CallHandlerOptions {
   maxTrackedCalls?: number;
   /** Waits between tries of a ticket or wrap-up Zendesk did not take (default 2 s doubling to 5 min). */
   retry?: { firstMs: number; maxMs: number };
+  /** How long a due wrap-up waits to share its Zendesk requests with others (default 3 s). */
+  wrapUpBatchWindowMs?: number;
 }
 
 /** Far more calls than are ever up at once: beyond it, ends were lost (see #evictOldest). */
@@ -64,10 +66,21 @@ export class CallHandler {
   #evicted = 0;
   #lastEvictionWarnAt = Number.NEGATIVE_INFINITY;
   #accepting = true;
+  readonly #wrapUps: WrapUpBatcher;
 
   constructor(options: CallHandlerOptions) {
     this.#o = options;
     this.#log = options.logger.child('calls');
+    this.#wrapUps = new WrapUpBatcher(
+      {
+        helpdesk: options.helpdesk,
+        lookup: options.lookup,
+        directory: options.directory,
+        ...(options.recordings ? { recordings: options.recordings } : {}),
+        logger: options.logger,
+      },
+      options.wrapUpBatchWindowMs === undefined ? {} : { windowMs: options.wrapUpBatchWindowMs },
+    );
   }
 
   /** Calls currently tracked (queued, talking or in wrap-up). */
@@ -113,6 +126,7 @@ export class CallHandler {
     this.#accepting = false;
     // Retries waiting for their next try give up now; the journal replays them after the restart.
     this.#stopping.abort();
+    this.#wrapUps.drain();
     for (const call of this.#calls.values()) {
       if (call.wrapUp) {
         clearTimeout(call.wrapUp);
@@ -441,23 +455,14 @@ export class CallHandler {
     if (!ticket || !event) return;
     const retry = this.#o.retry ?? { firstMs: 2_000, maxMs: 300_000 };
     for (let attempt = 1; ; attempt++) {
-      const saved = await runWrapUp(
-        {
-          helpdesk: this.#o.helpdesk,
-          lookup: this.#o.lookup,
-          directory: this.#o.directory,
-          ...(this.#o.recordings ? { recordings: this.#o.recordings } : {}),
-          logger: this.#o.logger,
-        },
-        {
-          callId: call.callId,
-          caller: call.caller,
-          queue: call.queue,
-          agent: call.agentName,
-          ticket,
-          ended: event,
-        },
-      );
+      const saved = await this.#wrapUps.submit({
+        callId: call.callId,
+        caller: call.caller,
+        queue: call.queue,
+        agent: call.agentName,
+        ticket,
+        ended: event,
+      });
       if (saved) {
         this.#journal(() => this.#o.journal?.wrappedUp(call.callId), call.callId);
         return;

@@ -43,6 +43,22 @@ export interface UploadSource {
 export interface TicketAfterCall {
   id: number;
   requesterId: number;
+  /** The requester as Zendesk knows it, when the answer carried it (sideloaded). */
+  requester?: { name: string; role: HelpdeskUser['role'] };
+}
+
+/** One private comment of a batch. */
+export interface BatchComment {
+  ticketId: number;
+  body: string;
+  uploads?: readonly string[];
+}
+
+/** Whether Zendesk saved one comment of a batch, and if not, why. */
+export interface CommentOutcome {
+  ticketId: number;
+  saved: boolean;
+  error?: string;
 }
 
 export interface HelpdeskPort {
@@ -58,6 +74,14 @@ export interface HelpdeskPort {
    * as it is now (its requester, for the backfill).
    */
   addPrivateComment(ticketId: number, body: string, uploads?: readonly string[]): Promise<TicketAfterCall>;
+  /**
+   * Private comments on several tickets in one request (Zendesk runs it as a background job):
+   * resolves once the job has run, with one outcome per comment in order; rejects when the batch
+   * as a whole failed (nothing known to be saved).
+   */
+  addPrivateComments(comments: readonly BatchComment[]): Promise<CommentOutcome[]>;
+  /** The tickets as they are now, with their requesters (for the backfill); unknown ids are left out. */
+  ticketsAfterCall(ticketIds: readonly number[]): Promise<TicketAfterCall[]>;
   /** Uploads a file, streamed, and returns the token a comment attaches it with (valid 60 minutes). */
   uploadFile(file: UploadSource): Promise<string>;
   getUser(userId: number): Promise<HelpdeskUser & { phones: string[] }>;

@@ -7,17 +7,26 @@ import path from 'node:path';
  * new content, never a half-written file, and a crash right after leaves the new one on disk:
  * temp file in the same directory, fsync, rename over the original, fsync the directory.
  * The temp file is a dotfile, which the profile loader ignores.
+ *
+ * `mode`: the file gets exactly this mode, whatever the umask and the replaced file's mode were
+ * (a token store must stay 0600 even after someone loosened it); the temp file has it from its
+ * first byte. Without it a new file gets 0666 minus the umask, a replaced one keeps its old mode.
  */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  options: { mode?: number } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const original = await stat(file).catch(() => undefined);
   try {
     // a new file gets the usual 0666 minus umask; a replaced one its old mode, set below
-    const handle = await open(temp, 'wx', original ? 0o600 : 0o666);
+    const handle = await open(temp, 'wx', options.mode ?? (original ? 0o600 : 0o666));
     try {
       await handle.writeFile(content, 'utf8');
-      if (original) await keepOwnerAndMode(handle, original.mode, original.uid, original.gid);
+      if (original) await keepOwnerAndMode(handle, options.mode ?? original.mode, original.uid, original.gid);
+      else if (options.mode !== undefined) await handle.chmod(options.mode);
       await handle.sync();
     } finally {
       await handle.close();

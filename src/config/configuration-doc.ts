@@ -67,7 +67,8 @@ references from its own environment, so run it with the daemon's environment.
 Zendesk sign-in: use OAuth (\`type: oauth\`). Zendesk switched off password access for the API in
 January 2026, so email and password are refused. API tokens (\`type: apiToken\`) still work but
 are retired: none can be created from 27 October 2026 and all are deactivated on 30 April 2027;
-the bridge warns when a profile uses one.
+the bridge warns when a profile uses one. Creating the OAuth client and tokens, and the token file
+the bridge keeps the rotated tokens in: [zendesk-auth.md](zendesk-auth.md).
 
 ## Reference
 

@@ -20,7 +20,7 @@ const oauthAuth = z.strictObject({
   type: z.literal('oauth').describe('`oauth` (recommended) or `apiToken`.'),
   accessToken: secretRef('OAuth access token (only with `type: oauth`).'),
   refreshToken: secretRef(
-    'OAuth refresh token, exchanged for a new access token when it expires (only with `type: oauth`).',
+    'OAuth refresh token (only with `type: oauth`). Zendesk rotates it at every refresh; the current one is kept in `<profile>.oauth.json`.',
   ),
   clientId: nonEmptyText().describe(
     'Identifier of the OAuth client; not a secret (only with `type: oauth`).',

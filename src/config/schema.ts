@@ -285,7 +285,7 @@ export const profileSchema = z
     stateDirectory: absolutePath()
       .default('/var/lib/cti-bridge')
       .describe(
-        'Where the bridge keeps its journal (`<profile>.journal.sqlite`: every recording and its state); must survive restarts.',
+        'Where the bridge keeps its journal (`<profile>.journal.sqlite`) and, with OAuth, the current tokens (`<profile>.oauth.json`, mode 0600); must survive restarts.',
       ),
     stopTimeoutSeconds: int(1, 600)
       .default(10)

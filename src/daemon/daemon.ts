@@ -17,6 +17,8 @@ export interface DaemonDeps {
   /** Bound for stopping the integration (SIGTERM, deactivation). */
   stopTimeoutMs?: number;
   now?: () => number;
+  /** Called after start() and each reload() applied the configuration (systemd STATUS=). */
+  onChange?: () => void;
 }
 
 export type DaemonStatus =
@@ -28,6 +30,8 @@ interface Running {
   profile: ProfileFile;
   fingerprint: string;
   integration: Integration;
+  /** integration.ready(), asked once: the same promise for as long as this integration runs. */
+  ready: Promise<boolean>;
 }
 
 /**
@@ -60,6 +64,7 @@ export class Daemon {
     const state = await this.#load();
     this.#refuseBadStart(state);
     await this.#apply(state);
+    this.#deps.onChange?.();
     if (this.#deps.watch !== false) {
       this.#watcher = new ConfigWatcher({
         dir: this.#deps.configDir,
@@ -76,11 +81,17 @@ export class Daemon {
     const next = this.#queue.then(async () => {
       if (this.#stopped) return;
       await this.#apply(await this.#load());
+      this.#deps.onChange?.();
       if (await takeAdminRequest(this.#deps.configDir, 'sync')) await this.#sync('`cti-bridge sync`');
       if (await takeAdminRequest(this.#deps.configDir, 'copy')) this.#copyNow();
     });
     this.#queue = next.catch(() => {});
     return next;
+  }
+
+  /** Resolves true once the running integration is fully up; undefined while idle. */
+  integrationReady(): Promise<boolean> | undefined {
+    return this.#running?.ready;
   }
 
   /** Re-runs the running integration's directory sync (SIGUSR2). */
@@ -173,7 +184,8 @@ export class Daemon {
     const integration = this.#deps.createIntegration(profile.profile, { logger: this.#deps.logger });
     try {
       await integration.start();
-      this.#running = { profile, fingerprint, integration };
+      const ready = integration.ready?.() ?? Promise.resolve(true);
+      this.#running = { profile, fingerprint, integration, ready };
       this.#log.info('integration started', { profile: profile.name, file: profile.file });
     } catch (error) {
       this.#log.error('integration failed to start; will retry on the next configuration change', {

@@ -10,6 +10,11 @@ export interface Integration {
   start(): Promise<void>;
   /** Must finish in-flight work or give up by `deadline` (epoch ms). */
   stop(deadline: number): Promise<void>;
+  /**
+   * Resolves true once the integration is fully up (the call integration: its start-up sync has
+   * finished), false when it is stopped first. Without it, start() is taken as the whole start-up.
+   */
+  ready?(): Promise<boolean>;
   /** Re-run the directory sync now (`cti-bridge sync`). */
   sync?(): Promise<void>;
   /** Copy recordings to the share now (`cti-bridge recordings copy-now`). */

@@ -4,6 +4,7 @@ import { createLogger, type LogFormat, type Logger } from '../log/logger.ts';
 import { createIntegration as defaultIntegration } from './create-integration.ts';
 import { Daemon } from './daemon.ts';
 import type { IntegrationFactory } from './integration.ts';
+import { SystemdService } from './systemd-service.ts';
 
 export interface RunDaemonOptions {
   configDir: string;
@@ -22,11 +23,14 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
   const logger = options.logger ?? createLogger({ format: await activeLogFormat(options) });
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const log = logger.child('daemon');
-  const daemon = new Daemon({
+  // Type=notify: READY/STATUS/WATCHDOG/STOPPING; nothing at all without $NOTIFY_SOCKET.
+  const systemd = SystemdService.fromEnv({ env: options.env, logger });
+  const daemon: Daemon = new Daemon({
     configDir: options.configDir,
     env: options.env,
     logger,
     createIntegration: options.createIntegration ?? defaultIntegration,
+    onChange: () => systemd?.refresh(daemon),
   });
 
   // Watchers and timers are unref'd so tests can run the Daemon in-process; the process itself
@@ -41,17 +45,22 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
     }
     stopping = true;
     clearInterval(keepAlive);
+    systemd?.stopping();
     log.info('stopping', { reason });
     daemon
       .stop()
-      .then(() => logger.flush())
       .then(
-        () => exit(code),
+        () => code,
         (error: unknown) => {
           log.error('stop failed', { err: error });
-          exit(1);
+          return 1;
         },
-      );
+      )
+      .then(async (exitCode) => {
+        await systemd?.close();
+        await logger.flush();
+        exit(exitCode);
+      });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
@@ -69,6 +78,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
   log.info('starting', { configDir: options.configDir, pid: process.pid, node: process.version });
   try {
     await daemon.start();
+    void systemd?.started(daemon);
   } catch (error) {
     if (error instanceof ConfigError) {
       log.error('refusing to start: the configuration has errors', { problems: error.problems });
@@ -76,6 +86,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<Daemon> {
       log.error('refusing to start', { err: error });
     }
     clearInterval(keepAlive);
+    await systemd?.close();
     await logger.flush();
     exit(1);
   }

@@ -40,6 +40,9 @@ export interface DemoOptions {
  * `cti-bridge demo`: the real daemon against the built-in PBX and Zendesk simulators on
  * loopback, with an embedded profile, through a scripted morning. Nothing to set up.
  */
+/** The Zendesk session of the agent in the story (not the bridge's; never a real secret). */
+const AGENT_ACCESS_TOKEN = 'demo-agent-access-token';
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out } = options;
   const started = Date.now();
@@ -49,7 +52,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       oauth: {
         clientId: 'cti-bridge',
         clientSecret: DEMO_SECRETS.CTI_DEMO_CLIENT_SECRET,
-        accessTokens: [DEMO_SECRETS.CTI_DEMO_ACCESS_TOKEN],
+        // The second is Anna's own (she edits a ticket): the bridge's first refresh deletes its pair.
+        accessTokens: [DEMO_SECRETS.CTI_DEMO_ACCESS_TOKEN, AGENT_ACCESS_TOKEN],
         refreshTokens: [DEMO_SECRETS.CTI_DEMO_REFRESH_TOKEN],
       },
       oauthUserEmail: 'admin@example.com',
@@ -86,7 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   let code = 0;
   try {
     await daemon.start();
-    await playMorning(pbx, zd, (line) => out.write(`\n${line}\n`), DEMO_SECRETS.CTI_DEMO_ACCESS_TOKEN);
+    await playMorning(pbx, zd, (line) => out.write(`\n${line}\n`), AGENT_ACCESS_TOKEN);
     out.write('\n— the supervisor wants the recordings now: cti-bridge recordings copy-now\n');
     await copyNow(daemon, configDir);
     out.write(`\n${summarise(zd, filesBelow(path.join(workDir, 'share')))}\n`);

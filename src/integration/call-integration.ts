@@ -17,6 +17,8 @@ import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
 import { CallResync } from '../pbx/call-resync.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
 import { RecordingsService } from '../recordings/recordings-service.ts';
+import type { AuthState } from '../zendesk/auth.ts';
+import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
 
 /** Events that arrive before the first sync finished wait here; a bound keeps memory finite. */
@@ -63,6 +65,7 @@ export class CallIntegration implements Integration {
   #syncRetry: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #stopped = false;
+  readonly #readiness = Promise.withResolvers<boolean>();
 
   readonly #tuning: IntegrationTuning;
 
@@ -81,7 +84,11 @@ export class CallIntegration implements Integration {
       p.cache.password,
       `cti-bridge:${new URL(p.zendesk.baseUrl).host}`,
     );
-    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger, undefined, this.#tuning.zendeskTimeoutMs);
+    this.#zendesk = zendeskFromProfile(p.zendesk, this.#logger, {
+      ...(this.#tuning.zendeskTimeoutMs ? { timeoutMs: this.#tuning.zendeskTimeoutMs } : {}),
+      tokenFile: TokenFile.pathFor(p.stateDirectory, p.name),
+    });
+    await this.#zendesk.auth.start?.();
     this.#journal = CallJournal.open(CallJournal.fileFor(p.stateDirectory, p.name));
     this.#compactJournal();
     this.#compactTimer = setInterval(() => this.#compactJournal(), JOURNAL_KEEP_MS / 24);
@@ -184,6 +191,16 @@ export class CallIntegration implements Integration {
     }
   }
 
+  /** True once the start-up sync has matched agents and groups (call handling on); false if stopped first. */
+  ready(): Promise<boolean> {
+    return this.#readiness.promise;
+  }
+
+  /** Whether Zendesk takes the bridge's credentials; `rejected` until an admin gives new OAuth tokens. */
+  get zendeskAuthState(): AuthState | undefined {
+    return this.#zendesk?.auth.state;
+  }
+
   /** `cti-bridge recordings copy-now`. */
   async copyNow(): Promise<void> {
     await this.#recordings?.copyNow();
@@ -199,6 +216,7 @@ export class CallIntegration implements Integration {
 
   async stop(deadline: number): Promise<void> {
     this.#stopped = true;
+    this.#readiness.resolve(false);
     clearInterval(this.#syncTimer);
     clearTimeout(this.#syncRetry);
     clearInterval(this.#compactTimer);
@@ -207,6 +225,7 @@ export class CallIntegration implements Integration {
     await this.#handler?.stop(deadline);
     await this.#recordings?.stop(deadline);
     await this.#ami?.stop();
+    await this.#zendesk?.auth.stop?.(deadline);
     this.#zendesk?.http.lanes.clear();
     await this.#cache?.close();
     this.#journal?.close();
@@ -262,6 +281,7 @@ export class CallIntegration implements Integration {
     }
     if (!this.#ready) {
       this.#ready = true;
+      this.#readiness.resolve(true);
       // What a previous run left unfinished comes first: its calls are older than the buffered events.
       const unfinished = this.#journal?.unfinished() ?? [];
       this.#handler?.restore(unfinished);

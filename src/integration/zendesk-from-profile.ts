@@ -1,6 +1,9 @@
 import type { ResolvedProfile } from '../config/config-dir.ts';
 import type { Logger } from '../log/logger.ts';
-import { apiTokenAuth, httpTokenRefresher, oauthAuth, type ZendeskAuth } from '../zendesk/auth.ts';
+import { apiTokenAuth, type ZendeskAuth } from '../zendesk/auth.ts';
+import { OAuthSession } from '../zendesk/oauth-session.ts';
+import { zendeskTokenEndpoint } from '../zendesk/oauth-token-endpoint.ts';
+import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
 import { ZendeskHttp } from '../zendesk/zendesk-http.ts';
@@ -12,24 +15,38 @@ export interface ZendeskParts {
   directory: ZendeskDirectory;
   /** The incremental user export (the phone directory mirror). */
   userExport: ZendeskUserExport;
+  /** Start it before the first request and stop it after the last (OAuth refresh timers). */
+  auth: ZendeskAuth;
+}
+
+export interface ZendeskPartsOptions {
+  onRequest?: (endpoint: string) => void;
+  timeoutMs?: number;
+  /** `<stateDirectory>/<profile>.oauth.json` (TokenFile.pathFor); OAuth only. */
+  tokenFile?: string;
 }
 
 export function zendeskFromProfile(
   zendesk: ResolvedProfile['zendesk'],
   logger: Logger,
-  onRequest?: (endpoint: string) => void,
-  timeoutMs?: number,
+  options: ZendeskPartsOptions = {},
 ): ZendeskParts {
   const auth: ZendeskAuth =
     zendesk.auth.type === 'oauth'
-      ? oauthAuth(zendesk.auth, httpTokenRefresher(zendesk.baseUrl))
+      ? new OAuthSession({
+          credentials: zendesk.auth,
+          baseUrl: zendesk.baseUrl,
+          endpoint: zendeskTokenEndpoint(zendesk.baseUrl),
+          logger,
+          ...(options.tokenFile ? { tokenFile: new TokenFile(options.tokenFile) } : {}),
+        })
       : apiTokenAuth(zendesk.auth.email, zendesk.auth.token);
   const http = new ZendeskHttp({
     baseUrl: zendesk.baseUrl,
     auth,
     logger,
-    ...(onRequest ? { onRequest } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   // The export's own limit (10 a minute) answers 429s of its own: a rate gate of its own keeps
   // them from holding every lane. Same lanes (background) and the same credentials.
@@ -38,12 +55,13 @@ export function zendeskFromProfile(
     auth,
     logger,
     lanes: http.lanes,
-    ...(onRequest ? { onRequest } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   return {
     http,
     helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: zendesk.talkPartnerEdition, logger }),
     directory: new ZendeskDirectory(http),
     userExport: new ZendeskUserExport(exportHttp),
+    auth,
   };
 }

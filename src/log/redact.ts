@@ -29,6 +29,15 @@ export class SecretRegistry {
     this.#pattern = undefined;
   }
 
+  /**
+   * Forgets a value that can no longer be used anywhere (an OAuth token Zendesk rotated away and
+   * deleted): a daemon refreshing hourly would otherwise grow this set, and the pattern every log
+   * line passes through, forever.
+   */
+  delete(value: string): void {
+    if (this.#values.delete(value)) this.#pattern = undefined;
+  }
+
   get size(): number {
     return this.#values.size;
   }

@@ -1,4 +1,6 @@
 import type {
+  BatchComment,
+  CommentOutcome,
   CreatedTicket,
   HelpdeskPort,
   HelpdeskUser,
@@ -45,6 +47,14 @@ export class MirroredHelpdesk implements HelpdeskPort {
 
   addPrivateComment(ticketId: number, body: string, uploads?: readonly string[]): Promise<TicketAfterCall> {
     return this.#zendesk.addPrivateComment(ticketId, body, uploads);
+  }
+
+  addPrivateComments(comments: readonly BatchComment[]): Promise<CommentOutcome[]> {
+    return this.#zendesk.addPrivateComments(comments);
+  }
+
+  ticketsAfterCall(ticketIds: readonly number[]): Promise<TicketAfterCall[]> {
+    return this.#zendesk.ticketsAfterCall(ticketIds);
   }
 
   uploadFile(file: UploadSource): Promise<string> {

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { searchDigits } from '../calls/caller-number.ts';
 import type {
+  BatchComment,
+  CommentOutcome,
   CreatedTicket,
   HelpdeskPort,
   HelpdeskUser,
@@ -11,6 +13,12 @@ import type {
 import type { Logger } from '../log/logger.ts';
 import { ZendeskApiError } from './errors.ts';
 import { field, hasId, isArray, isId, isObject } from './read-body.ts';
+import {
+  addCommentsInOneJob,
+  DEFAULT_JOB_POLLING,
+  type JobPolling,
+  ticketsWithRequesters,
+} from './ticket-batch.ts';
 import { toUser } from './to-user.ts';
 import type { WireIdentity, WireTicket, WireUser } from './wire-types.ts';
 import type { ZendeskHttp } from './zendesk-http.ts';
@@ -20,6 +28,8 @@ export interface ZendeskHelpdeskOptions {
   /** The account has Talk Partner Edition: create and pop in one request. */
   talkPartnerEdition: boolean;
   logger: Logger;
+  /** How often a batch's job status is read (tests shorten it). */
+  jobPolling?: JobPolling;
 }
 
 /** Via id of an inbound phone call (Talk Partner Edition). */
@@ -40,9 +50,11 @@ export class ZendeskHelpdesk implements HelpdeskPort {
   readonly #http: ZendeskHttp;
   readonly #tpe: boolean;
   readonly #log: Logger;
+  readonly #jobPolling: JobPolling;
 
   constructor(options: ZendeskHelpdeskOptions) {
     this.#http = options.http;
+    this.#jobPolling = options.jobPolling ?? DEFAULT_JOB_POLLING;
     this.#tpe = options.talkPartnerEdition;
     this.#log = options.logger.child('zendesk');
   }
@@ -127,6 +139,14 @@ export class ZendeskHelpdesk implements HelpdeskPort {
     return { id: ticket.id, requesterId: ticket.requester_id };
   }
 
+  addPrivateComments(comments: readonly BatchComment[]): Promise<CommentOutcome[]> {
+    return addCommentsInOneJob(this.#http, comments, this.#jobPolling);
+  }
+
+  ticketsAfterCall(ticketIds: readonly number[]): Promise<TicketAfterCall[]> {
+    return ticketsWithRequesters(this.#http, ticketIds);
+  }
+
   async uploadFile(file: UploadSource): Promise<string> {
     const endpoint = 'POST /api/v2/uploads';
     const { body } = await this.#http.request<unknown>({
@@ -208,13 +228,17 @@ export class ZendeskHelpdesk implements HelpdeskPort {
 
   async #createVoiceTicket(ticket: NewCallTicket): Promise<CreatedTicket> {
     const endpoint = 'POST /api/v2/channels/voice/tickets';
-    const request = (displayTo: number | undefined) =>
+    // One key for every create of this call, with or without the pop: a late replay (no pop) and
+    // a create still in flight from before a restart can never both make a ticket — the second to
+    // land is refused (key reused with another body) and the retry finds the first by external_id.
+    // Only the fallback after a refused pop has its own key: the refusal (422) is not remembered.
+    const request = (displayTo: number | undefined, idempotencyKey = ticket.idempotencyKey) =>
       this.#http.request<unknown>({
         lane: 'pop',
         method: 'POST',
         path: '/api/v2/channels/voice/tickets.json',
         endpoint,
-        idempotencyKey: displayTo === undefined ? `${ticket.idempotencyKey}-nopop` : ticket.idempotencyKey,
+        idempotencyKey,
         json: {
           ticket: { ...ticketFields(ticket), via_id: VIA_INBOUND_CALL },
           ...(displayTo ? { display_to_agent: displayTo } : {}),
@@ -236,7 +260,7 @@ export class ZendeskHelpdesk implements HelpdeskPort {
         agentId: ticket.popToAgentId,
         err: error.message,
       });
-      const { body } = await request(undefined);
+      const { body } = await request(undefined, `${ticket.idempotencyKey}-nopop`);
       return { id: field(body, 'ticket', endpoint, hasId<WireTicket>).id, popped: false };
     }
   }

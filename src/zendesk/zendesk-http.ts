@@ -90,14 +90,16 @@ export class ZendeskHttp {
   async #withRetries<T>(request: ZendeskRequest): Promise<ZendeskResponse<T>> {
     const tries = 1 + (request.retries ?? 0);
     let renewed = false;
+    // The Authorization header of the latest try: a 401 for a token replaced since is no reason to refresh.
+    const sent = { authorization: '' };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#once<T>(request);
+        return await this.#once<T>(request, sent);
       } catch (error) {
         if (!(error instanceof ZendeskApiError)) throw error;
         if (error.status === 401 && !renewed) {
           renewed = true;
-          if (await this.#options.auth.renew()) {
+          if (await this.#options.auth.renew(sent.authorization)) {
             this.#log.info('Zendesk credentials renewed after 401', { endpoint: request.endpoint });
             attempt--;
             continue;
@@ -117,10 +119,11 @@ export class ZendeskHttp {
     }
   }
 
-  async #once<T>(request: ZendeskRequest): Promise<ZendeskResponse<T>> {
+  async #once<T>(request: ZendeskRequest, sent: { authorization: string }): Promise<ZendeskResponse<T>> {
     await this.#gate.acquire(request.lane);
     this.#options.onRequest?.(request.endpoint, request.lane);
-    const headers: Record<string, string> = { authorization: this.#options.auth.header() };
+    sent.authorization = this.#options.auth.header();
+    const headers: Record<string, string> = { authorization: sent.authorization };
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     if (request.contentType) headers['content-type'] = request.contentType;
     if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);

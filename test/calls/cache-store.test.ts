@@ -195,6 +195,8 @@ function lookupOver(cache: CallerCache<never>) {
     openCallTicket: unused,
     createEndUser: unused,
     addPrivateComment: unused,
+    addPrivateComments: unused,
+    ticketsAfterCall: unused,
     getUser: unused,
     addPhoneIdentity: unused,
     uploadFile: unused,

@@ -5,6 +5,8 @@ import { CallHandler, type CallHandlerOptions } from '../../src/calls/call-handl
 import { CallerLookup } from '../../src/calls/caller-lookup.ts';
 import type { CallAbandoned, CallAnswered, CallEnded, CallQueued } from '../../src/calls/events.ts';
 import type {
+  BatchComment,
+  CommentOutcome,
   CreatedTicket,
   Directory,
   HelpdeskPort,
@@ -57,6 +59,8 @@ class MemoryHelpdesk implements HelpdeskPort {
   readonly createdUsers: Array<{ name: string; phone: string }> = [];
   readonly userReads: number[] = [];
   readonly identitiesAdded: Array<[number, string]> = [];
+  /** Sizes of the batched comment requests. */
+  readonly batches: number[] = [];
   /** Ticket id → requester as it is now (the agent may change it). */
   readonly #requesterOf = new Map<number, number>();
   searchDelayMs = 0;
@@ -113,6 +117,16 @@ class MemoryHelpdesk implements HelpdeskPort {
     this.comments.push({ ticketId, body, uploads });
     if (this.hangComments) return new Promise<TicketAfterCall>(() => {});
     return { id: ticketId, requesterId: this.#requesterOf.get(ticketId)! };
+  }
+
+  async addPrivateComments(batch: readonly BatchComment[]): Promise<CommentOutcome[]> {
+    this.batches.push(batch.length);
+    const saved = await Promise.all(batch.map((c) => this.addPrivateComment(c.ticketId, c.body, c.uploads)));
+    return saved.map((t) => ({ ticketId: t.id, saved: true }));
+  }
+
+  async ticketsAfterCall(ids: readonly number[]): Promise<TicketAfterCall[]> {
+    return ids.map((id) => ({ id, requesterId: this.#requesterOf.get(id)! }));
   }
 
   async uploadFile(file: UploadSource): Promise<string> {

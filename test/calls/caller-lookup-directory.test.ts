@@ -32,6 +32,8 @@ function setup(dir: LocalPhoneDirectory) {
     openCallTicket: unused,
     createEndUser: unused,
     addPrivateComment: unused,
+    addPrivateComments: unused,
+    ticketsAfterCall: unused,
     getUser: unused,
     addPhoneIdentity: unused,
     uploadFile: unused,

@@ -24,6 +24,8 @@ function searchOnly(search: (e164: string) => Promise<HelpdeskUser[]>) {
     openCallTicket: unused,
     createEndUser: unused,
     addPrivateComment: unused,
+    addPrivateComments: unused,
+    ticketsAfterCall: unused,
     getUser: unused,
     addPhoneIdentity: unused,
     uploadFile: unused,

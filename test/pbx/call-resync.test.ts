@@ -509,3 +509,43 @@ test('CallResync: one run at a time; a failed run is logged at WARN and the next
     ],
   );
 });
+
+test('after the first sync, calls restored from the journal and gone from the PBX are ended, whenever FullyBooted came', async (t) => {
+  const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret } });
+  const logs = captureLogs();
+  const model = new HandlerModel();
+  const ami = client(pbx, logs.logger, 1_000);
+  let booted = false;
+  ami.onEvent((message) => {
+    if (message.name === 'FullyBooted') booted = true;
+  });
+  const resync = new CallResync({
+    ami,
+    known: () => model.inProgress(),
+    queues: QUEUES,
+    dispatch: (event) => model.handle(event),
+    logger: logs.logger,
+  });
+  // The first login: the start-up sync runs instead of a resync (as in CallIntegration).
+  ami.onUp(() => resync.skip());
+  ami.start();
+  t.after(async () => {
+    await ami.stop();
+    await pbx.close();
+  });
+  await until(() => booted, 'FullyBooted after the login');
+  // The sync has finished; the journal gives back a call answered before the restart, over since.
+  model.handle({
+    type: 'CallAnswered',
+    callId: '1795300000.1',
+    queue: 'support',
+    at: Date.now(),
+    caller: { num: '+4930123456', name: 'Erika' },
+    agent: { name: 'Anna Agent', interface: 'Local/101@agents', extension: '101' },
+    channel: 'PJSIP/trunk-00000001',
+    holdSec: 3,
+  });
+  resync.request();
+  await resync.running;
+  assert.equal(model.ended.has('1795300000.1'), true, 'the restored call is ended');
+});

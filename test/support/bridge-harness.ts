@@ -14,6 +14,8 @@ export interface Bridge {
   pbx: FakePbx;
   zd: FakeZendesk;
   daemon: Daemon;
+  /** The integration the daemon started last (the running one while a profile is active). */
+  integration: CallIntegration | undefined;
   logs: ReturnType<typeof captureLogs>;
   configDir: string;
   /** Stops the daemon (as SIGTERM does) and starts a new one on the same configuration and state. */
@@ -88,13 +90,16 @@ export async function startBridge(
     }),
   );
   const logs = captureLogs();
+  let integration: CallIntegration | undefined;
   const newDaemon = () =>
     new Daemon({
       configDir: config.dir,
       env: TEST_SECRET_ENV,
       logger: logs.logger,
-      createIntegration: (profile: ResolvedProfile, deps) =>
-        new CallIntegration(profile, deps, options.tuning),
+      createIntegration: (profile: ResolvedProfile, deps) => {
+        integration = new CallIntegration(profile, deps, options.tuning);
+        return integration;
+      },
       watch: options.watch ? { debounceMs: 20, pollMs: 200 } : false,
     });
   let daemon = newDaemon();
@@ -108,6 +113,9 @@ export async function startBridge(
     zd,
     get daemon() {
       return daemon;
+    },
+    get integration() {
+      return integration;
     },
     async restart() {
       await daemon.stop();

@@ -1,4 +1,6 @@
 import type {
+  BatchComment,
+  CommentOutcome,
   CreatedTicket,
   Directory,
   HelpdeskPort,
@@ -70,7 +72,20 @@ export class CountingHelpdesk implements HelpdeskPort {
 
   async addPrivateComment(ticketId: number): Promise<TicketAfterCall> {
     this.counts.comments++;
+    return this.#after(ticketId);
+  }
+
+  #after(ticketId: number): TicketAfterCall {
     return { id: ticketId, requesterId: this.#requesters.get(ticketId % 4096) ?? this.defaultUserId };
+  }
+
+  async addPrivateComments(batch: readonly BatchComment[]): Promise<CommentOutcome[]> {
+    const saved = await Promise.all(batch.map((c) => this.addPrivateComment(c.ticketId)));
+    return saved.map((t) => ({ ticketId: t.id, saved: true }));
+  }
+
+  async ticketsAfterCall(ids: readonly number[]): Promise<TicketAfterCall[]> {
+    return ids.map((id) => this.#after(id));
   }
 
   async uploadFile(_file: UploadSource): Promise<string> {

@@ -1,7 +1,9 @@
 import type { Logger } from '../../src/log/logger.ts';
 import { type FakeZendesk, type ManualClock, startFakeZendesk } from '../../src/sim/zendesk/index.ts';
 import { Secret } from '../../src/util/secret.ts';
-import { apiTokenAuth, httpTokenRefresher, oauthAuth, type ZendeskAuth } from '../../src/zendesk/auth.ts';
+import { apiTokenAuth, type ZendeskAuth } from '../../src/zendesk/auth.ts';
+import { OAuthSession } from '../../src/zendesk/oauth-session.ts';
+import { zendeskTokenEndpoint } from '../../src/zendesk/oauth-token-endpoint.ts';
 import type { RateClock } from '../../src/zendesk/rate-gate.ts';
 import { ZendeskDirectory } from '../../src/zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../../src/zendesk/zendesk-helpdesk.ts';
@@ -58,14 +60,22 @@ export async function zendeskWithClient(options: {
   };
 }
 
-export function oauthFor(zd: FakeZendesk, accessToken: string, refreshToken: string): ZendeskAuth {
-  return oauthAuth(
-    {
+/** OAuth with the fake's default client, tokens in memory only (not started: no timers). */
+export function oauthFor(
+  zd: FakeZendesk,
+  accessToken: string,
+  refreshToken: string,
+  logger: Logger,
+): OAuthSession {
+  return new OAuthSession({
+    credentials: {
       accessToken: new Secret(accessToken, 'test'),
       refreshToken: new Secret(refreshToken, 'test'),
       clientId: 'cti-bridge',
       clientSecret: new Secret('fake-client-secret', 'test'),
     },
-    httpTokenRefresher(zd.url),
-  );
+    baseUrl: zd.url,
+    endpoint: zendeskTokenEndpoint(zd.url),
+    logger,
+  });
 }

@@ -25,6 +25,10 @@ test('the unit runs as a dedicated user with the hardening the issue names', () 
   assert.deepEqual(d.get('NoNewPrivileges'), ['yes']);
   assert.deepEqual(d.get('PrivateTmp'), ['yes']);
   assert.deepEqual(d.get('Restart'), ['on-failure']);
+  // READY=1/WATCHDOG=1 come from systemd-notify, a child of the daemon (src/daemon/sd-notify.ts).
+  assert.deepEqual(d.get('Type'), ['notify']);
+  assert.deepEqual(d.get('NotifyAccess'), ['all']);
+  assert.deepEqual(d.get('WatchdogSec'), ['30s']);
   const writable = d.get('ReadWritePaths')?.[0]?.split(/\s+/) ?? [];
   assert.ok(writable.includes('/var/lib/cti-bridge'), 'state directory writable');
   assert.ok(

@@ -7,6 +7,7 @@ import { type TestContext, test } from 'node:test';
 import type { NewCallTicket } from '../../src/calls/ports.ts';
 import { ManualClock } from '../../src/sim/zendesk/index.ts';
 import { ZendeskApiError } from '../../src/zendesk/errors.ts';
+import { ZendeskHelpdesk } from '../../src/zendesk/zendesk-helpdesk.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { oauthFor, zendeskWithClient } from '../support/zendesk-client.ts';
 
@@ -163,7 +164,7 @@ test('OAuth: a rejected access token is renewed once with the refresh token', as
   const { logger, lines } = captureLogs();
   const { zd, helpdesk } = await zendeskWithClient({
     logger,
-    auth: (fake) => oauthFor(fake, 'stale-access-token', 'fake-refresh-token'),
+    auth: (fake) => oauthFor(fake, 'stale-access-token', 'fake-refresh-token', logger),
   });
   t.after(() => zd.close());
   const users = await helpdesk.findUsersByPhone('+4930123456');
@@ -281,4 +282,48 @@ test('slow uploads running in the background never delay a screen pop', async (t
   // Ordering, not timing: the pop was answered while every upload still waited for its answer.
   assert.equal(uploadsDone, 0, `the pop (${Math.round(popMs)} ms) waited behind an upload`);
   await Promise.all(uploads);
+});
+
+test('batched comments: one update_many, the job read until it ran; a job that never runs is a retryable error', async (t) => {
+  const { logger } = captureLogs();
+  const clock = new ManualClock();
+  const { zd, http } = await zendeskWithClient({ logger, fake: { jobDelayMs: 60_000, clock } });
+  t.after(() => zd.close());
+  const helpdesk = new ZendeskHelpdesk({
+    http,
+    talkPartnerEdition: true,
+    logger,
+    jobPolling: { firstMs: 20, maxMs: 40, totalMs: 300 },
+  });
+  const erika = zd.state.userByEmail('erika.mustermann@example.com')!;
+  const a = await helpdesk.openCallTicket(ticketFor('1795306100.1', erika.id, undefined));
+  const b = await helpdesk.openCallTicket(ticketFor('1795306100.2', erika.id, undefined));
+  const comments = [
+    { ticketId: a.id, body: 'Call facts A' },
+    { ticketId: b.id, body: 'Call facts B' },
+  ];
+  await assert.rejects(helpdesk.addPrivateComments(comments), (error: unknown) => {
+    assert.ok(error instanceof ZendeskApiError);
+    assert.equal(error.code, 'JobTimeout');
+    assert.equal(error.retryable, true);
+    return true;
+  });
+  const before = zd.requests.length;
+  const ran = helpdesk.addPrivateComments(comments);
+  setTimeout(() => clock.advance(60_000), 50);
+  assert.deepEqual(await ran, [
+    { ticketId: a.id, saved: true },
+    { ticketId: b.id, saved: true },
+  ]);
+  const endpoints = zd.requests.slice(before).map((r) => r.endpoint);
+  assert.equal(endpoints[0], 'PUT /api/v2/tickets/update_many');
+  assert.ok(endpoints.slice(1).every((e) => e === 'GET /api/v2/job_statuses/{id}'));
+  const after = await helpdesk.ticketsAfterCall([a.id, b.id, 987_654]);
+  assert.deepEqual(
+    after.map((x) => [x.id, x.requesterId, x.requester?.role]),
+    [
+      [a.id, erika.id, 'end-user'],
+      [b.id, erika.id, 'end-user'],
+    ],
+  );
 });

@@ -106,34 +106,60 @@ export class TokenStore {
       return fail(401, 'invalid_client', 'Client authentication failed');
     }
     const used = this.#refresh.get(params.refresh_token ?? '');
-    if (!used || used.expiresAt <= this.#clock.now()) {
-      return fail(400, 'invalid_grant', 'The refresh token is invalid, expired or revoked');
-    }
+    if (!used || used.expiresAt <= this.#clock.now()) return fail(400, 'invalid_grant', INVALID_GRANT);
     const accessTtl = ttl(params.expires_in, client.accessTokenTtlSec, 300, 172_800);
     const refreshTtl = ttl(params.refresh_token_expires_in, client.refreshTokenTtlSec, 604_800, 7_776_000);
-    if (accessTtl === null || refreshTtl === null) {
+    // Zendesk also wants the access token to end before its refresh token (when both are asked for).
+    const requestedBoth = params.expires_in !== undefined && params.refresh_token_expires_in !== undefined;
+    if (accessTtl === null || refreshTtl === null || (requestedBoth && accessTtl >= refreshTtl)) {
       return fail(400, 'invalid_request', 'expires_in or refresh_token_expires_in is out of range');
     }
     this.#refresh.delete(params.refresh_token ?? '');
     if (used.pairedAccess) this.#access.delete(used.pairedAccess);
+    return { ok: true, tokens: this.#issue(accessTtl, refreshTtl) };
+  }
+
+  /**
+   * A new pair for the configured client, as an admin gets one through the authorization code
+   * grant (test control: the fake has no authorization page). Undefined without an OAuth client.
+   */
+  grant(): IssuedTokens | undefined {
+    const client = this.#client;
+    return client ? this.#issue(client.accessTokenTtlSec, client.refreshTokenTtlSec) : undefined;
+  }
+
+  #issue(accessTtl: number, refreshTtl: number): IssuedTokens {
     const now = this.#clock.now();
     const access = newToken();
     const refresh = newToken();
     this.#access.set(access, { expiresAt: now + accessTtl * 1000 });
     this.#refresh.set(refresh, { expiresAt: now + refreshTtl * 1000, pairedAccess: access });
     return {
-      ok: true,
-      tokens: {
-        access_token: access,
-        refresh_token: refresh,
-        token_type: 'bearer',
-        scope: 'read write',
-        expires_in: accessTtl,
-        refresh_token_expires_in: refreshTtl,
-      },
+      access_token: access,
+      refresh_token: refresh,
+      token_type: 'bearer',
+      scope: 'read write',
+      expires_in: accessTtl,
+      refresh_token_expires_in: refreshTtl,
     };
   }
+
+  /**
+   * What an admin does by deleting the token, or its OAuth client, in Admin Center: every access
+   * and refresh token stops working at once (401 on API calls, `invalid_grant` on a refresh).
+   * Returns how many tokens were revoked.
+   */
+  revokeAll(): number {
+    const revoked = this.#access.size + this.#refresh.size;
+    this.#access.clear();
+    this.#refresh.clear();
+    return revoked;
+  }
 }
+
+/** Zendesk's own wording for a refused grant (support article "invalid_grant error when requesting an OAuth token"). */
+const INVALID_GRANT =
+  'The provided access grant is invalid, expired, or revoked (e.g. invalid assertion, expired authorization token, bad end-user password credentials, or mismatching authorization code and redirection URI).';
 
 function fail(status: 400 | 401, error: string, description: string): RefreshOutcome {
   return { ok: false, status, error, description };

@@ -25,6 +25,8 @@ export type RequestContext = Omit<HandlerContext, 'params' | 'user'>;
  */
 export function dispatch(match: RouteMatch<Handler> | undefined, ctx: RequestContext, gate: Gate): Reply {
   if (!match) return invalidEndpoint();
+  // Jobs due by now land before anything can read their tickets.
+  ctx.world.jobs.settle();
   const { route, params, endpoint } = match;
   if (route.public) return route.handler({ ...ctx, params, user: undefined });
 

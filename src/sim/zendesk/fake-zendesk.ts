@@ -8,6 +8,7 @@ import type { Gate } from './dispatch.ts';
 import { ExportLog } from './export-log.ts';
 import { FaultController } from './faults.ts';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency.ts';
+import { JobQueue } from './jobs.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { GroupRecord, Pop, UserRecord } from './records.ts';
 import { json } from './reply.ts';
@@ -54,6 +55,8 @@ export interface FakeZendeskOptions {
   uploadTokenTtlMs?: number;
   /** 2 hours by default. */
   idempotencyRetentionMs?: number;
+  /** How long (on the fake's clock) a background job (update_many) takes to land; 0 by default. */
+  jobDelayMs?: number;
   logger?: Logger;
 }
 
@@ -77,6 +80,10 @@ export interface FakeZendesk {
   addUser(user: SeedUser, options?: { searchable?: boolean }): UserRecord;
   addGroup(group: SeedGroup): GroupRecord;
   setRateLimitPerMinute(limit: number): void;
+  /** Revokes every OAuth access and refresh token, as deleting the token in Admin Center does; returns how many. */
+  revokeOAuthTokens(): number;
+  /** A new OAuth pair for the configured client, as an admin creates one (authorization code grant). */
+  grantOAuthTokens(): { accessToken: string; refreshToken: string };
   close(): Promise<void>;
 }
 
@@ -101,6 +108,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     clock,
     pops: [],
     tokens: new TokenStore({ clock, oauth: credentials.oauth }),
+    jobs: new JobQueue({ clock, delayMs: options.jobDelayMs ?? 0 }),
     baseUrl: () => baseUrl,
     maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
     uploadTokenTtlMs: options.uploadTokenTtlMs ?? 60 * 60 * 1000,
@@ -174,6 +182,12 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     },
     addGroup: (group) => addGroup(state, group),
     setRateLimitPerMinute: (limit) => gate.limiter.setLimit(limit),
+    revokeOAuthTokens: () => world.tokens.revokeAll(),
+    grantOAuthTokens: () => {
+      const issued = world.tokens.grant();
+      if (!issued) throw new Error('the fake Zendesk has no OAuth client configured');
+      return { accessToken: issued.access_token, refreshToken: issued.refresh_token };
+    },
     close: () => connections.close(server),
   };
 }

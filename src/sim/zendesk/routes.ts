@@ -1,10 +1,18 @@
 import { listGroups, showGroup } from './handlers/groups.ts';
 import { listIdentities, postIdentity } from './handlers/identities.ts';
 import { incrementalUsers } from './handlers/incremental.ts';
+import { putUpdateMany, showJobStatus, showManyJobStatuses } from './handlers/jobs.ts';
 import { postOAuthToken } from './handlers/oauth.ts';
 import { search, searchUsers } from './handlers/search.ts';
 import { displayTicket, displayUser, postVoiceTicket } from './handlers/talk.ts';
-import { listComments, listTickets, postTicket, putTicket, showTicket } from './handlers/tickets.ts';
+import {
+  listComments,
+  listTickets,
+  postTicket,
+  putTicket,
+  showManyTickets,
+  showTicket,
+} from './handlers/tickets.ts';
 import { downloadAttachment, postUpload, showAttachment } from './handlers/uploads.ts';
 import { deleteUser, listUsers, postUser, putUser, showMe, showUser } from './handlers/users.ts';
 import { type Route, Router } from './router.ts';
@@ -35,9 +43,14 @@ export function zendeskRouter(): Router<Handler> {
 
     { method: 'GET', pattern: '/api/v2/tickets', handler: listTickets },
     { method: 'POST', pattern: '/api/v2/tickets', handler: postTicket, idempotent: true },
+    { method: 'GET', pattern: '/api/v2/tickets/show_many', handler: showManyTickets },
+    { method: 'PUT', pattern: '/api/v2/tickets/update_many', handler: putUpdateMany },
     { method: 'GET', pattern: '/api/v2/tickets/{id}', handler: showTicket },
     { method: 'PUT', pattern: '/api/v2/tickets/{id}', handler: putTicket },
     { method: 'GET', pattern: '/api/v2/tickets/{id}/comments', handler: listComments },
+
+    { method: 'GET', pattern: '/api/v2/job_statuses/show_many', handler: showManyJobStatuses },
+    { method: 'GET', pattern: '/api/v2/job_statuses/{id}', handler: showJobStatus },
 
     { method: 'POST', pattern: '/api/v2/uploads', handler: postUpload, rawBody: true },
     { method: 'GET', pattern: '/api/v2/attachments/{id}', handler: showAttachment },

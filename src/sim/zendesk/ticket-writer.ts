@@ -74,6 +74,8 @@ export function updateTicket(
   now: number,
 ): TicketWrite {
   const problems = new Problems();
+  // Zendesk keeps closed tickets as they are; the error code is unverified (docs/fake-zendesk.md).
+  if (ticket.status === 'closed') problems.add('status', 'Closed', 'Status: closed prevents ticket update');
   checkRefs(state, input, problems);
   const plans = planComments(state, input, actor.id, now, problems);
   if (problems.any()) return { ok: false, reply: problems.reply() };

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TokenStore } from './auth.ts';
 import type { Clock } from './clock.ts';
 import type { ExportLog } from './export-log.ts';
+import type { JobQueue } from './jobs.ts';
 import type { Pop, UserRecord } from './records.ts';
 import type { Reply } from './reply.ts';
 import type { SearchIndex } from './search-index.ts';
@@ -16,6 +17,8 @@ export interface World {
   clock: Clock;
   pops: Pop[];
   tokens: TokenStore;
+  /** Background jobs (update_many). */
+  jobs: JobQueue;
   /** `http://127.0.0.1:PORT`, known once the server listens. */
   baseUrl(): string;
   maxUploadBytes: number;

@@ -129,3 +129,72 @@ test('the request log never keeps credentials', async (t) => {
   });
   assert.doesNotMatch(JSON.stringify(zd.requests), /fake-api-token|fake-client-secret|fake-refresh-token/);
 });
+
+const refreshBody = (refreshToken: string, extra: Record<string, unknown> = {}) => ({
+  grant_type: 'refresh_token',
+  client_id: oauth.clientId,
+  client_secret: oauth.clientSecret,
+  refresh_token: refreshToken,
+  ...extra,
+});
+
+test('a used refresh token is invalid_grant with the description Zendesk gives', async (t) => {
+  const { call } = await startFake(t);
+  assert.equal(
+    (await call('POST', '/oauth/tokens', { auth: null, body: refreshBody(oauth.refreshTokens[0]) })).status,
+    200,
+  );
+  const reuse = await call('POST', '/oauth/tokens', {
+    auth: null,
+    body: refreshBody(oauth.refreshTokens[0]),
+  });
+  assert.equal(reuse.status, 400);
+  assert.deepEqual(reuse.body, {
+    error: 'invalid_grant',
+    error_description:
+      'The provided access grant is invalid, expired, or revoked (e.g. invalid assertion, expired authorization token, bad end-user password credentials, or mismatching authorization code and redirection URI).',
+  });
+});
+
+test('expires_in must be shorter than refresh_token_expires_in when both are asked for', async (t) => {
+  const { call } = await startFake(t);
+  const res = await call('POST', '/oauth/tokens', {
+    auth: null,
+    body: refreshBody(oauth.refreshTokens[0], { expires_in: 172_800, refresh_token_expires_in: 604_800 }),
+  });
+  assert.equal(res.status, 200, 'two days against seven is fine');
+  const bad = await call('POST', '/oauth/tokens', {
+    auth: null,
+    body: refreshBody(j(res).refresh_token, { expires_in: 172_800, refresh_token_expires_in: 172_800 }),
+  });
+  assert.equal(bad.status, 400);
+  assert.equal(j(bad).error, 'invalid_request');
+});
+
+test('revoking every OAuth token (Admin Center) stops API calls and refreshes; a granted pair works', async (t) => {
+  const { zd, call } = await startFake(t);
+  const refreshed = j(
+    await call('POST', '/oauth/tokens', { auth: null, body: refreshBody(oauth.refreshTokens[0]) }),
+  );
+  assert.equal(zd.revokeOAuthTokens(), 2, 'the issued access and refresh token');
+  assert.equal(
+    (await call('GET', '/api/v2/groups', { auth: `Bearer ${refreshed.access_token}` })).status,
+    401,
+  );
+  const refused = await call('POST', '/oauth/tokens', {
+    auth: null,
+    body: refreshBody(refreshed.refresh_token),
+  });
+  assert.equal(j(refused).error, 'invalid_grant');
+  assert.equal((await call('GET', '/api/v2/groups')).status, 200, 'API tokens are not OAuth tokens');
+
+  const granted = zd.grantOAuthTokens();
+  assert.equal((await call('GET', '/api/v2/groups', { auth: `Bearer ${granted.accessToken}` })).status, 200);
+  const next = await call('POST', '/oauth/tokens', { auth: null, body: refreshBody(granted.refreshToken) });
+  assert.equal(next.status, 200);
+  assert.equal(
+    (await call('GET', '/api/v2/groups', { auth: `Bearer ${granted.accessToken}` })).status,
+    401,
+    'rotated away',
+  );
+});

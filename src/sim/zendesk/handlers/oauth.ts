@@ -3,8 +3,9 @@ import type { Handler } from '../world.ts';
 
 /**
  * `POST /oauth/tokens` with the refresh_token grant, as JSON or as a form. Errors use OAuth's
- * `{error, error_description}` shape (the exact statuses are unverified: 400 for a bad grant,
- * 401 for a bad client).
+ * `{error, error_description}` shape: 400 `invalid_grant` with Zendesk's wording for a used,
+ * expired or revoked refresh token (as Zendesk's support article shows it); 401 `invalid_client`
+ * for a wrong client (RFC 6749 section 5.2; Zendesk's status for it is unverified).
  */
 export const postOAuthToken: Handler = (ctx) => {
   const params: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { paginate } from '../pagination.ts';
-import { json, notFound } from '../reply.ts';
-import { commentJson, ticketJson } from '../serialize.ts';
+import { badRequest, json, notFound } from '../reply.ts';
+import { commentJson, ticketJson, userJson } from '../serialize.ts';
 import { createTicket, updateTicket, viaFor } from '../ticket-writer.ts';
 import { type Handler, idOf, objectAt } from '../world.ts';
 import { missing } from './users.ts';
@@ -18,6 +18,32 @@ export const postTicket: Handler = (ctx) => {
 export const showTicket: Handler = (ctx) => {
   const ticket = ctx.world.state.ticket(idOf(ctx.params.id) ?? 0);
   return ticket ? json(200, { ticket: ticketJson(ticket, ctx.world.baseUrl()) }) : notFound();
+};
+
+/**
+ * `GET /tickets/show_many?ids=1,2` (at most 100): unknown ids are left out. `include=users`
+ * sideloads the users the tickets name (requester, submitter, assignee) as `users`.
+ */
+export const showManyTickets: Handler = (ctx) => {
+  const raw = (ctx.query.get('ids') ?? '').split(',').filter((id) => id !== '');
+  if (raw.length === 0) return badRequest('ParameterMissing', 'The ids parameter is missing');
+  if (raw.length > 100) return badRequest('TooManyValues', 'at most 100 ids per request');
+  const state = ctx.world.state;
+  const base = ctx.world.baseUrl();
+  const tickets = raw.flatMap((id) => {
+    const ticket = state.ticket(idOf(id) ?? 0);
+    return ticket ? [ticket] : [];
+  });
+  const body: Record<string, unknown> = { tickets: tickets.map((t) => ticketJson(t, base)) };
+  const include = (ctx.query.get('include') ?? '').split(',');
+  if (include.includes('users')) {
+    const ids = new Set(tickets.flatMap((t) => [t.requester_id, t.submitter_id, t.assignee_id]));
+    body.users = [...ids].flatMap((id) => {
+      const user = id === null ? undefined : state.user(id);
+      return user ? [userJson(user, base)] : [];
+    });
+  }
+  return json(200, body);
 };
 
 export const putTicket: Handler = (ctx) => {
