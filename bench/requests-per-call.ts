@@ -75,7 +75,7 @@ interface Measured {
   polls: number;
   windowS: number;
   /** The mirror's load at start: requests, users exported, seconds. */
-  load: { requests: number; users: number; seconds: number } | undefined;
+  load: { requests: number; statuses: string; users: number; seconds: number } | undefined;
   statuses: Map<number | null, number>;
   reassigned: number;
   backfilled: number;
@@ -105,7 +105,7 @@ async function measure(source: Source): Promise<Measured> {
     .tail()
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .find((r) => String(r.msg).startsWith('phone directory mirror loaded'));
-  const loadRequests = zd.requests.filter((r) => r.endpoint === EXPORT).length;
+  const loadRequests = zd.requests.filter((r) => r.endpoint === EXPORT);
   const users = zd.state.users();
   const regulars = users.filter((u) => u.name.startsWith('Regular ')).map((u) => u.phone!);
   const newKnown = users.filter((u) => u.name.startsWith('New ')).map((u) => u.phone!);
@@ -272,7 +272,8 @@ async function measure(source: Source): Promise<Measured> {
     load:
       source === 'mirror'
         ? {
-            requests: loadRequests,
+            requests: loadRequests.length,
+            statuses: statusList(loadRequests.map((r) => r.status)),
             users: Number(loadLine?.exportedUsers ?? 0),
             seconds: Number(loadLine?.seconds ?? 0),
           }
@@ -284,6 +285,12 @@ async function measure(source: Source): Promise<Measured> {
     ).length,
     others,
   };
+}
+
+function statusList(statuses: Array<number | null>): string {
+  const counts = new Map<number | null, number>();
+  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].map(([s, n]) => `${s}×${n}`).join(', ');
 }
 
 const short = (e: string) =>
@@ -298,7 +305,7 @@ function report(m: Measured): void {
   );
   if (m.load) {
     process.stdout.write(
-      `mirror load at start (once per start, not counted below): ${m.load.requests} request(s) for ${m.load.users} users, ${m.load.seconds} s\n`,
+      `mirror load at start (once per start, not counted below): ${m.load.requests} request(s) (${m.load.statuses}) for ${m.load.users} users, ${m.load.seconds} s\n`,
     );
   }
   process.stdout.write('\n');
