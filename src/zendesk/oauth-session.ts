@@ -118,12 +118,16 @@ export class OAuthSession implements ZendeskAuth {
     return `Bearer ${this.#tokens.accessToken}`;
   }
 
-  /** Loads the token file and schedules the first refresh; the refresh itself runs in the background. */
+  /**
+   * Loads the token file and schedules the next refresh. With the profile's tokens it refreshes
+   * at once and waits for the answer (at most the endpoint's timeout): the chain is in the token
+   * file, and a rejected token reported, before the first call is handled.
+   */
   async start(): Promise<void> {
     this.#started = true;
     await this.#loadTokenFile();
     if (this.#stopped) return;
-    if (this.#fromProfile) void this.#refresh("start-up: the profile's access token has no known expiry");
+    if (this.#fromProfile) await this.#refresh("start-up: the profile's access token has no known expiry");
     else this.#schedule();
   }
 
@@ -159,7 +163,7 @@ export class OAuthSession implements ZendeskAuth {
     return this.#refresh('Zendesk answered 401');
   }
 
-  /** Resolves once no refresh is running (tests wait for the background refresh with it). */
+  /** Resolves once no refresh is running (tests wait with it for a refresh a timer or a 401 set off). */
   async idle(): Promise<void> {
     for (let i = 0; i < 100 && this.#inFlight; i++) await this.#inFlight;
   }
