@@ -2,9 +2,18 @@ import type Keyv from 'keyv';
 import type { Logger } from '../log/logger.ts';
 import type { HelpdeskPort, HelpdeskUser } from './ports.ts';
 
+/** `cached`: answered without a Zendesk request (from the cache or the phone directory mirror). */
 export type LookupResult =
   | { kind: 'known'; userId: number; name: string; cached: boolean }
   | { kind: 'unknown'; reason: 'not found' | 'ambiguous' | 'failed'; cached: boolean };
+
+/** A local copy of who has which number: the phone directory mirror (src/mirror/), when the profile uses one. */
+export interface LocalPhoneDirectory {
+  /** The users with this number, or undefined while the copy cannot answer (loading, stale, off). */
+  usersWith(e164: string): Array<{ id: number; name: string }> | undefined;
+  /** A number the bridge created a user for or added to one: in the copy at once. */
+  add(e164: string, user: { id: number; name: string }): void;
+}
 
 interface CacheEntry {
   userId?: number;
@@ -21,6 +30,8 @@ export interface CallerLookupOptions {
   logger: Logger;
   /** Hears whether each lookup was answered from the cache (the daemon's metrics). */
   onCacheRead?: (hit: boolean) => void;
+  /** While it answers, it replaces cache and search: a number it does not hold is unknown. */
+  directory?: LocalPhoneDirectory;
 }
 
 /**
@@ -49,10 +60,13 @@ export class CallerLookup {
 
   /** A user the bridge created or learned (backfill): searchable at once, whatever Zendesk's index lag. */
   async remember(e164: string, user: Pick<HelpdeskUser, 'id' | 'name'>): Promise<void> {
+    this.#options.directory?.add(e164, user);
     await this.#writeCache(e164, { userId: user.id, name: user.name }, this.#options.positiveTtlMs);
   }
 
   async #lookup(e164: string, callId: string): Promise<LookupResult> {
+    const local = this.#options.directory?.usersWith(e164);
+    if (local) return this.#fromDirectory(local, callId);
     const cached = await this.#readCache(e164);
     this.#options.onCacheRead?.(cached !== undefined);
     if (cached) return cached;
@@ -82,6 +96,17 @@ export class CallerLookup {
     }
     await this.#writeCache(e164, { none }, this.#options.negativeTtlMs);
     return { kind: 'unknown', reason: none, cached: false };
+  }
+
+  #fromDirectory(users: Array<{ id: number; name: string }>, callId: string): LookupResult {
+    if (users.length === 1)
+      return { kind: 'known', userId: users[0]!.id, name: users[0]!.name, cached: true };
+    if (users.length === 0) return { kind: 'unknown', reason: 'not found', cached: true };
+    this.#log.warn('several Zendesk users have this number; caller treated as unknown', {
+      callId,
+      userIds: users.map((u) => u.id),
+    });
+    return { kind: 'unknown', reason: 'ambiguous', cached: true };
   }
 
   async #readCache(e164: string): Promise<LookupResult | undefined> {

@@ -108,6 +108,27 @@ const lookupSchema = z
     answerWaitMs: int(0, 10_000)
       .default(1500)
       .describe('How long an answered call waits for its caller lookup still in flight, in milliseconds.'),
+    source: z
+      .enum(['search', 'mirror'])
+      .default('search')
+      .describe(
+        '`search`: each new number is searched in Zendesk (one request; new users show up after minutes). `mirror`: the bridge keeps a copy of every end user’s numbers (loaded at start through the incremental user export, then polled every minute) and looks callers up without a request. See docs/lookup.md.',
+      ),
+    mirror: z
+      .strictObject({
+        maxNumbers: int(1_000, 10_000_000)
+          .default(500_000)
+          .describe(
+            'Most phone numbers the mirror holds (about 90 bytes each: 45 MB for 500,000); beyond it the mirror switches itself off with a WARN and lookups search.',
+          ),
+        staleAfterMinutes: int(2, 1_440)
+          .default(5)
+          .describe(
+            'When polls for changes have failed this long, lookups search Zendesk until a poll succeeds again.',
+          ),
+      })
+      .prefault({})
+      .describe('The phone directory mirror (with `source: mirror`).'),
   })
   .describe('Finding the caller in Zendesk.');
 

@@ -10,6 +10,8 @@ import type { Integration, IntegrationDeps } from '../daemon/integration.ts';
 import { DirectorySnapshot } from '../directory/directory-snapshot.ts';
 import { syncDirectory } from '../directory/directory-sync.ts';
 import type { Logger } from '../log/logger.ts';
+import { MirroredHelpdesk } from '../mirror/mirrored-helpdesk.ts';
+import { type MirrorTiming, PhoneMirror } from '../mirror/phone-mirror.ts';
 import {
   cacheStoreLabel,
   type IntegrationSnapshot,
@@ -41,6 +43,8 @@ export interface IntegrationTuning {
   retry?: { firstMs: number; maxMs: number };
   /** Per-request timeout towards Zendesk (default 15 s). */
   zendeskTimeoutMs?: number;
+  /** Poll interval and request spacing of the phone directory mirror (`lookup.source: mirror`). */
+  mirror?: MirrorTiming;
 }
 
 /**
@@ -59,6 +63,7 @@ export class CallIntegration implements Integration {
   #zendesk: ReturnType<typeof zendeskFromProfile> | undefined;
   #recordings: RecordingsService | undefined;
   #journal: CallJournal | undefined;
+  #mirror: PhoneMirror | undefined;
   #resync: CallResync | undefined;
   #compactTimer: NodeJS.Timeout | undefined;
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -106,6 +111,17 @@ export class CallIntegration implements Integration {
     this.#compactJournal();
     this.#compactTimer = setInterval(() => this.#compactJournal(), JOURNAL_KEEP_MS / 24);
     this.#compactTimer.unref();
+    this.#mirror =
+      p.lookup.source === 'mirror'
+        ? new PhoneMirror({
+            source: this.#zendesk.userExport,
+            defaultCountry: p.lookup.defaultCountry as CountryCode,
+            maxNumbers: p.lookup.mirror.maxNumbers,
+            staleAfterMs: p.lookup.mirror.staleAfterMinutes * 60_000,
+            logger: this.#logger,
+            ...(this.#tuning.mirror ? { timing: this.#tuning.mirror } : {}),
+          })
+        : undefined;
     const lookup = new CallerLookup({
       helpdesk: this.#zendesk.helpdesk,
       cache: this.#cache.keyv as never,
@@ -113,6 +129,7 @@ export class CallIntegration implements Integration {
       negativeTtlMs: p.cache.negativeTtlSeconds * 1000,
       logger: this.#logger,
       ...(metrics ? { onCacheRead: (hit: boolean) => metrics.cacheRead(hit) } : {}),
+      ...(this.#mirror ? { directory: this.#mirror } : {}),
     });
     const directory: Directory = {
       agentFor: (member) => this.#directory.agentFor(member),
@@ -135,7 +152,9 @@ export class CallIntegration implements Integration {
     });
     const recordings = this.#recordings;
     this.#handler = new CallHandler({
-      helpdesk: this.#zendesk.helpdesk,
+      helpdesk: this.#mirror
+        ? new MirroredHelpdesk(this.#zendesk.helpdesk, this.#mirror)
+        : this.#zendesk.helpdesk,
       lookup,
       directory,
       queues: new Set(Object.keys(p.queues)),
@@ -156,6 +175,7 @@ export class CallIntegration implements Integration {
         : {}),
     });
     this.#recordings?.start();
+    this.#mirror?.start();
     this.#ami.onEvent((message) => {
       const translated = callEventFromAmi(message, Date.now());
       if (!translated) return;
@@ -242,6 +262,7 @@ export class CallIntegration implements Integration {
     clearTimeout(this.#syncRetry);
     clearInterval(this.#compactTimer);
     clearInterval(this.#resyncTimer);
+    this.#mirror?.stop();
     await this.#handler?.stop(deadline);
     await this.#recordings?.stop(deadline);
     await this.#ami?.stop();

@@ -7,11 +7,14 @@ import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
 import { ZendeskHttp, type ZendeskHttpOptions } from '../zendesk/zendesk-http.ts';
+import { ZendeskUserExport } from '../zendesk/zendesk-user-export.ts';
 
 export interface ZendeskParts {
   http: ZendeskHttp;
   helpdesk: ZendeskHelpdesk;
   directory: ZendeskDirectory;
+  /** The incremental user export (the phone directory mirror). */
+  userExport: ZendeskUserExport;
   /** Start it before the first request and stop it after the last (OAuth refresh timers). */
   auth: ZendeskAuth;
 }
@@ -48,10 +51,21 @@ export function zendeskFromProfile(
     ...(options.onResult ? { onResult: options.onResult } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
+  // The export's own limit (10 a minute) answers 429s of its own: a rate gate of its own keeps
+  // them from holding every lane. Same lanes (background) and the same credentials.
+  const exportHttp = new ZendeskHttp({
+    baseUrl: zendesk.baseUrl,
+    auth,
+    logger,
+    lanes: http.lanes,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.onResult ? { onResult: options.onResult } : {}),
+  });
   return {
     http,
     helpdesk: new ZendeskHelpdesk({ http, talkPartnerEdition: zendesk.talkPartnerEdition, logger }),
     directory: new ZendeskDirectory(http),
+    userExport: new ZendeskUserExport(exportHttp),
     auth,
   };
 }

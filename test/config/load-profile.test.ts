@@ -82,7 +82,7 @@ test('an unknown key with nothing close lists the keys that are allowed', async 
   const yaml = validProfile().replace('lookup:\n', 'lookup:\n  region: EU\n');
   const { file, result } = await load(t, yaml);
   assert.deepEqual(result.errors, [
-    `${file}: lookup.region: unknown key; known keys here: defaultCountry, answerWaitMs (got "EU")`,
+    `${file}: lookup.region: unknown key; known keys here: defaultCountry, answerWaitMs, source, mirror (got "EU")`,
   ]);
 });
 

@@ -16,6 +16,8 @@ export interface ProfileYamlOptions {
   defaultUserEmail?: string;
   wrapUpSeconds?: number;
   answerWaitMs?: number;
+  /** `lookup.source`: `mirror` keeps a copy of Zendesk's phone numbers (docs/lookup.md). */
+  lookupSource?: 'search' | 'mirror';
   talkPartnerEdition?: boolean;
   userEmails?: Record<string, string>;
   /** More `recordings:` keys (settleSeconds, giveUpSeconds, retentionDays, asteriskDirectory). */
@@ -69,7 +71,7 @@ ${queueLines}
 lookup:
   defaultCountry: DE
   answerWaitMs: ${options.answerWaitMs ?? 1500}
-recordings:
+${options.lookupSource ? `  source: ${options.lookupSource}\n` : ''}recordings:
   directory: ${options.recordingsDir ?? '/var/spool/asterisk/monitor/cti-bridge'}
 ${yamlLines(options.recordings, '  ')}${options.share ? `share:\n${yamlLines(options.share, '  ')}` : ''}logging:
   level: ${options.level ?? 'info'}

@@ -10,6 +10,8 @@ export interface Gate {
   /** The user OAuth tokens belong to. */
   oauthUserEmail: string;
   limiter: RateLimiter;
+  /** The incremental exports' own budget (10 a minute). */
+  exportLimiter: RateLimiter;
   idempotency: IdempotencyStore;
   talkPartnerEdition: boolean;
 }
@@ -33,12 +35,15 @@ export function dispatch(match: RouteMatch<Handler> | undefined, ctx: RequestCon
   const user = auth.ok ? ctx.world.state.userByEmail(auth.email ?? gate.oauthUserEmail) : undefined;
   if (!user) return withHeaders(unauthorized(), rateHeaders(gate.limiter.peek(), ticketing));
 
-  const rate = gate.limiter.take();
+  const exportRate = route.export ? gate.exportLimiter.peek() : undefined;
+  const rate = exportRate?.allowed === false ? gate.limiter.peek() : gate.limiter.take();
   const headers = rateHeaders(rate, ticketing);
-  if (!rate.allowed) {
+  const refused = exportRate?.allowed === false ? exportRate : rate.allowed ? undefined : rate;
+  if (refused) {
     const tooMany = json(429, { error: 'TooManyRequests', description: 'Rate limit exceeded' });
-    return withHeaders(tooMany, { ...headers, 'Retry-After': String(rate.resetSec) });
+    return withHeaders(tooMany, { ...headers, 'Retry-After': String(refused.resetSec) });
   }
+  if (route.export) gate.exportLimiter.take();
   if (route.talk && !gate.talkPartnerEdition) return withHeaders(forbidden(), headers);
 
   const key = route.idempotent ? headerOf(ctx, 'idempotency-key') : undefined;

@@ -5,6 +5,7 @@ import { type CredentialsConfig, DEFAULT_CREDENTIALS, TokenStore } from './auth.
 import { type Clock, systemClock } from './clock.ts';
 import { Connections } from './connections.ts';
 import type { Gate } from './dispatch.ts';
+import { ExportLog } from './export-log.ts';
 import { FaultController } from './faults.ts';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency.ts';
 import { JobQueue } from './jobs.ts';
@@ -40,6 +41,10 @@ export interface FakeZendeskOptions {
   rateLimitPerMinute?: number;
   /** How long until a created or changed user is searchable; 120 s by default. */
   searchLagMs?: number;
+  /** How long until a change reaches the incremental user export; 60 s by default (Zendesk's rule). */
+  exportLagMs?: number;
+  /** The incremental exports' own per-minute limit; 10 by default. */
+  exportRateLimitPerMinute?: number;
   /** When false, the Talk Partner Edition endpoints answer 403. True by default. */
   talkPartnerEdition?: boolean;
   /** Wall-clock delay before every answer; 0 by default. */
@@ -68,7 +73,10 @@ export interface FakeZendesk {
   /** The credentials the server accepts (the defaults unless configured). */
   readonly credentials: CredentialsConfig;
   countByEndpoint(): Record<string, number>;
-  /** Adds a user directly (no HTTP, no rate budget), searchable at once unless `searchable: false`. */
+  /**
+   * Adds a user directly (no HTTP, no rate budget). Unless `searchable: false` the user is an old
+   * one: searchable and in the incremental export at once; otherwise both lags apply.
+   */
   addUser(user: SeedUser, options?: { searchable?: boolean }): UserRecord;
   addGroup(group: SeedGroup): GroupRecord;
   setRateLimitPerMinute(limit: number): void;
@@ -84,14 +92,19 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
   const logger = (options.logger ?? silentLogger()).child('sim').with({ sim: 'zendesk' });
   const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
   const index = new SearchIndex({ clock, lagMs: options.searchLagMs ?? 120_000 });
+  const exportLog = new ExportLog({ clock, lagMs: options.exportLagMs ?? 60_000 });
   const state: ZendeskState = new ZendeskState({
     clock,
-    onUserChanged: (user) => index.schedule(indexedUser(state, user)),
+    onUserChanged: (user) => {
+      index.schedule(indexedUser(state, user));
+      exportLog.record(user.id);
+    },
   });
   let baseUrl = '';
   const world: World = {
     state,
     index,
+    exportLog,
     clock,
     pops: [],
     tokens: new TokenStore({ clock, oauth: credentials.oauth }),
@@ -105,6 +118,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     apiTokens: credentials.apiTokens ?? [],
     oauthUserEmail,
     limiter: new RateLimiter({ clock, limitPerMinute: options.rateLimitPerMinute ?? 700 }),
+    exportLimiter: new RateLimiter({ clock, limitPerMinute: options.exportRateLimitPerMinute ?? 10 }),
     idempotency: new IdempotencyStore({
       clock,
       retentionMs: options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
@@ -118,6 +132,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     if (!state.userByEmail(email)) seedUser(state, { name: email, role: 'admin', email });
   }
   index.catchUp();
+  exportLog.settleAll();
 
   const faults = new FaultController({ clock, latencyMs: options.latencyMs ?? 0 });
   const log = new RequestLog();
@@ -159,7 +174,10 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     countByEndpoint: () => log.countByEndpoint(),
     addUser: (user, opts = {}) => {
       const created = seedUser(state, user);
-      if (opts.searchable !== false) index.indexNow(indexedUser(state, created));
+      if (opts.searchable !== false) {
+        index.indexNow(indexedUser(state, created));
+        exportLog.settle(created.id);
+      }
       return created;
     },
     addGroup: (group) => addGroup(state, group),

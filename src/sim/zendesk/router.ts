@@ -7,6 +7,8 @@ export interface RouteFlags {
   idempotent?: boolean;
   /** Accepts a raw body up to the upload limit instead of JSON. */
   rawBody?: boolean;
+  /** An incremental export: its own per-minute limit on top of the account's. */
+  export?: boolean;
 }
 
 export interface Route<H> extends RouteFlags {

@@ -1,5 +1,6 @@
 import { listGroups, showGroup } from './handlers/groups.ts';
 import { listIdentities, postIdentity } from './handlers/identities.ts';
+import { incrementalUsers } from './handlers/incremental.ts';
 import { putUpdateMany, showJobStatus, showManyJobStatuses } from './handlers/jobs.ts';
 import { postOAuthToken } from './handlers/oauth.ts';
 import { search, searchUsers } from './handlers/search.ts';
@@ -13,7 +14,7 @@ import {
   showTicket,
 } from './handlers/tickets.ts';
 import { downloadAttachment, postUpload, showAttachment } from './handlers/uploads.ts';
-import { listUsers, postUser, putUser, showMe, showUser } from './handlers/users.ts';
+import { deleteUser, listUsers, postUser, putUser, showMe, showUser } from './handlers/users.ts';
 import { type Route, Router } from './router.ts';
 import type { Handler } from './world.ts';
 
@@ -31,9 +32,11 @@ export function zendeskRouter(): Router<Handler> {
     { method: 'POST', pattern: '/api/v2/users', handler: postUser },
     { method: 'GET', pattern: '/api/v2/users/{id}', handler: showUser },
     { method: 'PUT', pattern: '/api/v2/users/{id}', handler: putUser },
+    { method: 'DELETE', pattern: '/api/v2/users/{id}', handler: deleteUser },
     { method: 'GET', pattern: '/api/v2/users/{user_id}/identities', handler: listIdentities },
     { method: 'POST', pattern: '/api/v2/users/{user_id}/identities', handler: postIdentity },
     { method: 'GET', pattern: '/api/v2/search', handler: search },
+    { method: 'GET', pattern: '/api/v2/incremental/users/cursor', handler: incrementalUsers, export: true },
 
     { method: 'GET', pattern: '/api/v2/groups', handler: listGroups },
     { method: 'GET', pattern: '/api/v2/groups/{id}', handler: showGroup },

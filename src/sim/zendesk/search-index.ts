@@ -9,6 +9,8 @@ export interface IndexedUser {
   email: string | null;
   phones: string[];
   externalId: string | null;
+  /** False once deleted: search no longer finds the user. */
+  active: boolean;
 }
 
 interface Pending {

@@ -127,6 +127,7 @@ export function indexedUser(state: ZendeskState, user: UserRecord): IndexedUser 
       .filter((i) => i.type === 'phone_number')
       .map((i) => i.value),
     externalId: user.external_id,
+    active: user.active,
   };
 }
 

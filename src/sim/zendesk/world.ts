@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TokenStore } from './auth.ts';
 import type { Clock } from './clock.ts';
+import type { ExportLog } from './export-log.ts';
 import type { JobQueue } from './jobs.ts';
 import type { Pop, UserRecord } from './records.ts';
 import type { Reply } from './reply.ts';
@@ -11,6 +12,8 @@ import type { ZendeskState } from './state.ts';
 export interface World {
   state: ZendeskState;
   index: SearchIndex;
+  /** What the incremental user export reads. */
+  exportLog: ExportLog;
   clock: Clock;
   pops: Pop[];
   tokens: TokenStore;

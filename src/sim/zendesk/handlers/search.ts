@@ -38,7 +38,7 @@ function found(ctx: HandlerContext, query: string): UserRecord[] {
   const state = ctx.world.state;
   return ctx.world.index
     .visible()
-    .filter((doc) => parsed.matches(doc))
+    .filter((doc) => doc.active && parsed.matches(doc))
     .map((doc) => state.user(doc.userId))
     .filter((u): u is UserRecord => u !== undefined);
 }

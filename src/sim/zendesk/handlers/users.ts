@@ -42,6 +42,16 @@ export const putUser: Handler = (ctx) => {
   return json(200, { user: userJson(result.user, ctx.world.baseUrl()) });
 };
 
+/** `DELETE /users/{id}`: a soft delete, as Zendesk's: the user stays, `active: false`, out of search. */
+export const deleteUser: Handler = (ctx) => {
+  const user = ctx.world.state.user(idOf(ctx.params.id) ?? 0);
+  if (!user?.active) return notFound();
+  user.active = false;
+  user.updated_at = ctx.world.state.stamp();
+  ctx.world.state.putUser(user);
+  return json(200, { user: userJson(user, ctx.world.baseUrl()) });
+};
+
 export function missing(param: string): Reply {
   return badRequest('ParameterMissing', `The ${param} parameter is missing or not an object`);
 }
