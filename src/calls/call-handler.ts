@@ -3,12 +3,13 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../log/logger.ts';
 import type { CallJournal, JournaledCall } from './call-journal.ts';
 import type { CallObserver } from './call-observer.ts';
-import type { CallerLookup, LookupResult } from './caller-lookup.ts';
-import { type CallerNumber, parseCallerNumber } from './caller-number.ts';
+import type { CallerLookup } from './caller-lookup.ts';
+import { parseCallerNumber } from './caller-number.ts';
 import type { CallAbandoned, CallAnswered, CallEnded, CallEvent, CallQueued } from './events.ts';
 import type { CallRecordingsPort, Directory, HelpdeskPort } from './ports.ts';
-import { type Requester, resolveRequester, type UnknownCallerStrategy } from './requester.ts';
-import { renderTemplate, type TicketTemplates } from './ticket-text.ts';
+import type { UnknownCallerStrategy } from './requester.ts';
+import { type OpenedTicket, type TicketCall, TicketOpener } from './ticket-opener.ts';
+import type { TicketTemplates } from './ticket-text.ts';
 import { WrapUpBatcher } from './wrap-up-batch.ts';
 
 export interface CallHandlerOptions {
@@ -40,23 +41,16 @@ export interface CallHandlerOptions {
   observer?: CallObserver;
 }
 
+/** Waits between tries of a ticket or wrap-up: 2 s, doubling up to 5 minutes. */
+const DEFAULT_RETRY = { firstMs: 2_000, maxMs: 300_000 };
 /** Far more calls than are ever up at once: beyond it, ends were lost (see #evictOldest). */
 const MAX_TRACKED_CALLS = 10_000;
-/** A replayed ticket still pops if the call is this recent and not known to be over. */
-const POP_STILL_USEFUL_MS = 120_000;
 
 /** What the handler knows about one call between QueueCallerJoin and the end of its wrap-up. */
-interface Call {
-  callId: string;
-  queue: string;
-  caller: CallerNumber;
-  callerName: string;
-  lookup: Promise<LookupResult> | undefined;
-  ticket: Promise<{ id: number; requester: Requester } | undefined> | undefined;
+interface Call extends TicketCall {
+  ticket: Promise<OpenedTicket | undefined> | undefined;
   agentName: string;
-  ended: CallEnded | undefined;
   wrapUp: NodeJS.Timeout | undefined;
-  requester: Requester | undefined;
 }
 
 /** The call domain: one record per call, ticket on answer, wrap-up after the call. */
@@ -70,6 +64,7 @@ export class CallHandler {
   #lastEvictionWarnAt = Number.NEGATIVE_INFINITY;
   #accepting = true;
   readonly #wrapUps: WrapUpBatcher;
+  readonly #tickets: TicketOpener;
 
   constructor(options: CallHandlerOptions) {
     this.#o = options;
@@ -84,6 +79,12 @@ export class CallHandler {
       },
       options.wrapUpBatchWindowMs === undefined ? {} : { windowMs: options.wrapUpBatchWindowMs },
     );
+    this.#tickets = new TicketOpener({
+      ...options,
+      retry: options.retry ?? DEFAULT_RETRY,
+      journalWrite: (write, callId) => this.#journal(write, callId),
+      stopping: this.#stopping.signal,
+    });
   }
 
   /** Calls currently tracked (queued, talking or in wrap-up). */
@@ -191,7 +192,7 @@ export class CallHandler {
     }
     call.agentName = event.agent.name;
     this.#journal(() => this.#o.journal?.answered(event), call.callId);
-    call.ticket = this.#ensureTicket(call, event, { checkFirst: false, replayed: false });
+    call.ticket = this.#tickets.ensure(call, event, { checkFirst: false, replayed: false });
     this.#track(call.ticket);
   }
 
@@ -211,7 +212,7 @@ export class CallHandler {
       call.ticket =
         j.ticketId !== undefined && j.requester
           ? Promise.resolve({ id: j.ticketId, requester: j.requester })
-          : this.#ensureTicket(call, a, { checkFirst: true, replayed: true });
+          : this.#tickets.ensure(call, a, { checkFirst: true, replayed: true });
       this.#track(call.ticket);
       if (j.ended) {
         const wait = Math.max(0, (j.wrapUpDueAt ?? now) - now);
@@ -340,130 +341,12 @@ export class CallHandler {
     this.#track(this.#wrapUp(call));
   }
 
-  /**
-   * Creates the call's ticket, trying again (with growing waits) until Zendesk confirms one or the
-   * handler stops; the journal then replays it. After an attempt whose outcome is unknown, and
-   * after a restart, it first looks for the ticket by its external_id: Idempotency-Keys expire.
-   */
-  async #ensureTicket(
-    call: Call,
-    event: CallAnswered,
-    how: { checkFirst: boolean; replayed: boolean },
-  ): Promise<{ id: number; requester: Requester } | undefined> {
-    const log = this.#log.with({ callId: call.callId, queue: call.queue, agent: event.agent.name });
-    const now = this.#o.now ?? Date.now;
-    const answeredAt = now();
-    let checkFirst = how.checkFirst;
-    const retry = this.#o.retry ?? { firstMs: 2_000, maxMs: 300_000 };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const found = checkFirst ? await this.#foundTicket(call) : undefined;
-        const created = found ?? (await this.#createTicket(call, event, log, how.replayed || attempt > 1));
-        this.#journal(
-          () => this.#o.journal?.ticketCreated(call.callId, created.id, created.requester),
-          call.callId,
-        );
-        log.info(
-          created.createdBefore
-            ? 'ticket found by its external_id: it was created before'
-            : created.popped
-              ? "ticket created and opened on the agent's screen"
-              : 'ticket created',
-          {
-            ticketId: created.id,
-            requester: created.requester.origin,
-            requesterId: created.requester.userId,
-            msSinceAnswer: now() - answeredAt,
-            ...(attempt > 1 || how.replayed ? { attempt, replayed: how.replayed } : {}),
-          },
-        );
-        this.#o.observer?.outcome('ticket');
-        if (created.popped && attempt === 1 && !how.replayed) this.#o.observer?.popped(now() - event.at);
-        this.#o.onTicket?.(call.callId, created.id);
-        return { id: created.id, requester: created.requester };
-      } catch (error) {
-        // Whatever happened, the ticket may exist now: look before creating again.
-        checkFirst = true;
-        if (attempt === 1) this.#o.observer?.outcome('failed');
-        this.#journal(
-          () => this.#o.journal?.ticketFailed(call.callId, (error as Error).message),
-          call.callId,
-        );
-        const waitMs = Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1));
-        if (this.#stopping.signal.aborted) {
-          log.error('no ticket for this call yet; the journal keeps it for the next start', { err: error });
-          return undefined;
-        }
-        log.error('no ticket for this call yet; trying again', { err: error, attempt, retryInMs: waitMs });
-        try {
-          await sleep(waitMs, undefined, { signal: this.#stopping.signal });
-        } catch {
-          return undefined; // stopping: the journal replays it
-        }
-      }
-    }
-  }
-
-  async #foundTicket(
-    call: Call,
-  ): Promise<{ id: number; requester: Requester; popped: false; createdBefore: true } | undefined> {
-    const found = await this.#o.helpdesk.findCallTicket(call.callId);
-    if (!found) return undefined;
-    // Replayed without the journal's requester: the default user is the one placeholder we know.
-    const requester: Requester = call.requester ?? {
-      userId: found.requesterId,
-      origin: found.requesterId === this.#o.directory.defaultUserId() ? 'default user' : 'caller',
-    };
-    return { id: found.id, requester, popped: false, createdBefore: true };
-  }
-
-  async #createTicket(
-    call: Call,
-    event: CallAnswered,
-    log: Logger,
-    late: boolean,
-  ): Promise<{ id: number; requester: Requester; popped: boolean; createdBefore?: boolean }> {
-    call.requester ??= await resolveRequester(this.#o, call);
-    const requester = call.requester;
-    const agentId = this.#o.directory.agentFor(event.agent);
-    if (agentId === undefined) {
-      log.warn('queue member is not mapped to a Zendesk agent: ticket unassigned, nothing popped', {
-        member: event.agent.name,
-        interface: event.agent.interface,
-      });
-    }
-    // A late try (a retry, a replay) pops only while the call is still on: once it is over, a pop
-    // would only disturb the agent's next call. The first try pops whatever, as at pickup.
-    const now = (this.#o.now ?? Date.now)();
-    const popUseful = !late || (!call.ended && now - event.at <= POP_STILL_USEFUL_MS);
-    const vars = {
-      callerNumber: call.caller.kind === 'number' ? call.caller.e164 : call.caller.kind,
-      callerName: cleanName(call.callerName),
-      queue: call.queue,
-      agent: event.agent.name,
-      time: new Date(event.at).toISOString(),
-    };
-    const created = await this.#o.helpdesk.openCallTicket({
-      callId: call.callId,
-      idempotencyKey: `cti-bridge-call-${call.callId}`,
-      requesterId: requester.userId,
-      groupId: this.#o.directory.groupFor(call.queue),
-      assigneeId: agentId,
-      subject: renderTemplate(this.#o.templates.subject, vars),
-      comment: renderTemplate(this.#o.templates.comment, vars),
-      tags: this.#o.templates.tags,
-      popToAgentId: popUseful ? agentId : undefined,
-      call: { from: vars.callerNumber, queue: call.queue, startedAt: event.at },
-    });
-    return { ...created, requester };
-  }
-
   async #wrapUp(call: Call): Promise<void> {
     this.#calls.delete(call.callId);
     const ticket = await call.ticket;
     const event = call.ended;
     if (!ticket || !event) return;
-    const retry = this.#o.retry ?? { firstMs: 2_000, maxMs: 300_000 };
+    const retry = this.#o.retry ?? DEFAULT_RETRY;
     for (let attempt = 1; ; attempt++) {
       const saved = await this.#wrapUps.submit({
         callId: call.callId,
@@ -504,10 +387,4 @@ export class CallHandler {
     this.#work.add(work);
     void work.finally(() => this.#work.delete(work));
   }
-}
-
-/** Caller names from the PBX can be `<unknown>` or the number itself. */
-function cleanName(name: string): string {
-  const trimmed = name.trim();
-  return trimmed === '' || trimmed === '<unknown>' ? 'unknown' : trimmed;
 }
