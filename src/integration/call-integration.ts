@@ -26,6 +26,7 @@ import { CallResync } from '../pbx/call-resync.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
 import { RecordingsService } from '../recordings/recordings-service.ts';
 import type { AuthState } from '../zendesk/auth.ts';
+import type { TokenRequestResult } from '../zendesk/oauth-token-endpoint.ts';
 import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
 
@@ -105,6 +106,7 @@ export class CallIntegration implements Integration {
         this.#zendeskHealth.record(result);
         metrics?.zendeskResult(result);
       },
+      ...(metrics ? { onTokenRequest: (result: TokenRequestResult) => metrics.zendeskResult(result) } : {}),
     });
     await this.#zendesk.auth.start?.();
     this.#journal = CallJournal.open(CallJournal.fileFor(p.stateDirectory, p.name));

@@ -2,7 +2,7 @@ import type { ResolvedProfile } from '../config/config-dir.ts';
 import type { Logger } from '../log/logger.ts';
 import { apiTokenAuth, type ZendeskAuth } from '../zendesk/auth.ts';
 import { OAuthSession } from '../zendesk/oauth-session.ts';
-import { zendeskTokenEndpoint } from '../zendesk/oauth-token-endpoint.ts';
+import { type TokenRequestResult, zendeskTokenEndpoint } from '../zendesk/oauth-token-endpoint.ts';
 import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { ZendeskDirectory } from '../zendesk/zendesk-directory.ts';
 import { ZendeskHelpdesk } from '../zendesk/zendesk-helpdesk.ts';
@@ -23,6 +23,8 @@ export interface ZendeskPartsOptions {
   onRequest?: (endpoint: string) => void;
   /** How each request ended (the daemon's metrics and readiness). */
   onResult?: ZendeskHttpOptions['onResult'];
+  /** How each OAuth token refresh request ended (the daemon's metrics). */
+  onTokenRequest?: (result: TokenRequestResult) => void;
   timeoutMs?: number;
   /** `<stateDirectory>/<profile>.oauth.json` (TokenFile.pathFor); OAuth only. */
   tokenFile?: string;
@@ -38,7 +40,10 @@ export function zendeskFromProfile(
       ? new OAuthSession({
           credentials: zendesk.auth,
           baseUrl: zendesk.baseUrl,
-          endpoint: zendeskTokenEndpoint(zendesk.baseUrl),
+          endpoint: zendeskTokenEndpoint(
+            zendesk.baseUrl,
+            options.onTokenRequest ? { onResult: options.onTokenRequest } : {},
+          ),
           logger,
           ...(options.tokenFile ? { tokenFile: new TokenFile(options.tokenFile) } : {}),
         })

@@ -9,7 +9,8 @@ import { readiness } from './readiness.ts';
 export interface IntegrationMetrics {
   readonly calls: CallObserver;
   cacheRead(hit: boolean): void;
-  zendeskResult(result: ZendeskResult): void;
+  /** A request on the wire: an API request, or an OAuth token refresh (which has no lane). */
+  zendeskResult(result: Omit<ZendeskResult, 'lane'>): void;
   amiReconnected(): void;
 }
 
@@ -106,7 +107,7 @@ export class BridgeMetrics implements IntegrationMetrics {
     this.#cache.inc({ result: hit ? 'hit' : 'miss' });
   }
 
-  zendeskResult(result: ZendeskResult): void {
+  zendeskResult(result: Omit<ZendeskResult, 'lane'>): void {
     const status = String(result.status ?? result.errorCode ?? 'no answer');
     this.#requests.inc({ endpoint: result.endpoint, status });
     if (result.status === 429) this.#rateLimited.inc();

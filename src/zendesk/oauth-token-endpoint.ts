@@ -27,15 +27,41 @@ export type RefreshAnswer =
 export type TokenEndpoint = (grant: RefreshGrant) => Promise<RefreshAnswer>;
 
 const MAX_TEXT = 300;
+/** The endpoint template the metrics count refreshes under. */
+export const TOKEN_ENDPOINT = 'POST /oauth/tokens';
+
+/** One refresh request's end: its HTTP status, or the network error code when no answer came. */
+export interface TokenRequestResult {
+  endpoint: string;
+  status: number | undefined;
+  errorCode: string | undefined;
+  durationMs: number;
+}
 
 /**
  * `POST {baseUrl}/oauth/tokens` with `grant_type: refresh_token` as JSON. Never throws. Token
  * values are never put into a reason or description: those end up in log lines.
  */
-export function zendeskTokenEndpoint(baseUrl: string, timeoutMs = 10_000): TokenEndpoint {
+export function zendeskTokenEndpoint(
+  baseUrl: string,
+  options: {
+    timeoutMs?: number;
+    /** Hears how each refresh request ended, as ZendeskHttp's onResult does (the daemon's metrics). */
+    onResult?: (result: TokenRequestResult) => void;
+  } = {},
+): TokenEndpoint {
+  const timeoutMs = options.timeoutMs ?? 10_000;
   return async (grant) => {
     let response: Response;
     let text: string;
+    const sentAt = performance.now();
+    const ended = (status: number | undefined, errorCode: string | undefined) =>
+      options.onResult?.({
+        endpoint: TOKEN_ENDPOINT,
+        status,
+        errorCode,
+        durationMs: performance.now() - sentAt,
+      });
     try {
       response = await fetch(`${baseUrl}/oauth/tokens`, {
         method: 'POST',
@@ -49,8 +75,10 @@ export function zendeskTokenEndpoint(baseUrl: string, timeoutMs = 10_000): Token
         signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
+      ended(response.status, undefined);
     } catch (error) {
       const name = (error as Error).name;
+      ended(undefined, name === 'TimeoutError' ? 'ETIMEDOUT' : networkCode(error as Error));
       const reason =
         name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkReason(error as Error);
       return { kind: 'failed', reason };
@@ -99,6 +127,11 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+function networkCode(error: Error): string {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'ERR_NETWORK';
 }
 
 /** fetch says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND…) is in its cause. */

@@ -158,8 +158,12 @@ test('metrics after real calls: tickets, abandoned, ignored, a 429 from the rate
     'three pops logged',
     10_000,
   );
-  // The bridge's API requests: not the other client's, not the OAuth token refresh (its own path).
-  const seen = bridge.zd.requests.filter((r) => !spent.has(r) && r.endpoint !== 'POST /oauth/tokens');
+  // The bridge's requests, OAuth token refreshes included; not the other client's.
+  const seen = bridge.zd.requests.filter((r) => !spent.has(r));
+  assert.ok(
+    seen.some((r) => r.endpoint === 'POST /oauth/tokens'),
+    'the start-up refreshed the OAuth token (the test profile uses OAuth)',
+  );
 
   const page = await get(bridge.ops, '/metrics');
   assert.equal(page.status, 200);
