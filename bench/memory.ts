@@ -20,6 +20,7 @@
  * 5 % unknown numbers (every other one re-assigned by its agent: a backfill), 5 % withheld.
  *
  *   node bench/memory.ts [--calls=100000] [--http-calls=5000] [--cache-entries=20000] [--young-unpinned]
+ *     [--child-v8-flags="<flags>"]
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -58,7 +59,13 @@ const BATCH = 200;
  * calls a second never does. Pinned, RSS shows what the calls leave behind, not the pace of the
  * benchmark. (`--young-unpinned` runs without it.)
  */
-const CHILD_V8_FLAGS = process.argv.includes('--young-unpinned') ? [] : ['--max-semi-space-size=16'];
+const V8_FLAGS_ARG = process.argv.find((a) => a.startsWith('--child-v8-flags='));
+/** `--child-v8-flags="--max-semi-space-size=16 --single-threaded-gc"` replaces the flags (experiments). */
+const CHILD_V8_FLAGS = V8_FLAGS_ARG
+  ? V8_FLAGS_ARG.slice('--child-v8-flags='.length).split(' ').filter(Boolean)
+  : process.argv.includes('--young-unpinned')
+    ? []
+    : ['--max-semi-space-size=16'];
 const REGULARS = 2_000;
 const BASELINE = 1_000;
 /**
