@@ -1143,6 +1143,13 @@ async function main(): Promise<void> {
     log(`events/s ${name}: ${r.median}× (per run: ${r.perRun.join(', ')})`);
   }
   log(`CPU time asterisk-manager / ours: ${cpuRatio}×`);
+  // Issue 6, item 4: the whole adapter (parse, filter, translate) against asterisk-manager parsing.
+  const whole = ratios['ours+translate / asterisk-manager'].median;
+  const intact = all.get('ours+translate')!.every((r) => r.lost === 0 && r.corrupted === 0);
+  log(
+    `goal ≥ 4× with 0 lost or corrupted: ${whole}×, ${intact ? '0 lost, 0 corrupted' : 'events LOST or CORRUPTED'}: ` +
+      `${whole >= 4 && intact ? 'met' : 'MISSED'}`,
+  );
   log('');
   log('qualitative (exercised against loopback sockets; asterisk-manager reconnect timers run 50× faster):');
   for (const f of qualitative) {

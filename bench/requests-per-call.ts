@@ -382,7 +382,7 @@ printTable(
     `${m.perCall.toFixed(2)} (${m.polls})`,
     ((m.requests - m.polls) / m.answered).toFixed(2),
     ...CALL_RATES.map((rate) => withPolls(m, rate).toFixed(2)),
-    `≤ ${GOAL}`,
+    `≤ ${GOAL}: ${m.perCall <= GOAL ? 'met' : 'MISSED'}`,
   ]),
 );
 
