@@ -5,6 +5,8 @@ import { writeAdminRequest } from '../daemon/admin-requests.ts';
 import { Daemon } from '../daemon/daemon.ts';
 import { CallIntegration } from '../integration/call-integration.ts';
 import { createLogger } from '../log/logger.ts';
+import { clientUrl } from '../ops/listen-address.ts';
+import { OpsServer } from '../ops/ops-server.ts';
 import { startFakePbx } from '../sim/pbx/fake-pbx.ts';
 import { startFakeZendesk } from '../sim/zendesk/index.ts';
 import { DEMO_SECRETS, demoProfileYaml } from './demo-profile.ts';
@@ -29,6 +31,17 @@ function filesBelow(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** What an operations team would look at after the morning: readiness and the call counters. */
+async function operationsLines(url: string): Promise<string> {
+  const ready = await fetch(`${url}/readyz`);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const calls = metrics
+    .split('\n')
+    .filter((line) => line.startsWith('cti_bridge_calls_total{'))
+    .map((line) => `    ${line}`);
+  return [`  operations           GET /readyz ${ready.status}; from GET /metrics:`, ...calls].join('\n');
 }
 
 export interface DemoOptions {
@@ -80,20 +93,30 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out.write(`profile: ${path.join(configDir, 'demo.yaml')}\n\n`);
   const names = { userName: (id: number) => zd.state.user(id)?.name };
   const logger = createLogger({ format: 'json', level: 'info', stream: timelineStream(out, names, started) });
+  // A port of its own (0: any free one), so the demo never clashes with a daemon on 9464.
+  const ops = new OpsServer({ logger, listen: { address: '127.0.0.1', port: 0 } });
   const daemon = new Daemon({
     configDir,
     env: { ...process.env, ...DEMO_SECRETS },
     logger,
     createIntegration: (profile, deps) => new CallIntegration(profile, deps),
     watch: false,
+    ops,
   });
   let code = 0;
   try {
     await daemon.start();
+    if (ops.address) {
+      const url = clientUrl(ops.address);
+      out.write(
+        `operations listener on ${url} (/healthz /readyz /metrics /status): cti-bridge status --url ${url}\n`,
+      );
+    }
     await playMorning(pbx, zd, (line) => out.write(`\n${line}\n`), AGENT_ACCESS_TOKEN);
     out.write('\n— the supervisor wants the recordings now: cti-bridge recordings copy-now\n');
     await copyNow(daemon, configDir);
     out.write(`\n${summarise(zd, filesBelow(path.join(workDir, 'share')))}\n`);
+    if (ops.address) out.write(`${await operationsLines(clientUrl(ops.address))}\n`);
     if (options.keepRunning) {
       out.write('\nstill running (the simulators and the daemon); Ctrl-C stops\n');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

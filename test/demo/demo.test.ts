@@ -28,5 +28,10 @@ test('cti-bridge demo plays the morning end to end and exits 0', async () => {
   assert.match(output, /caller withheld the number/);
   assert.match(output, /no ticket/);
   assert.match(output, /tickets created {6}9 \(one per answered call\)/);
+  // The operations listener, on a port of its own: ready, and its counters agree with the story.
+  assert.match(output, /operations listener on http:\/\/127\.0\.0\.1:\d+ /);
+  assert.match(output, /GET \/readyz 200/);
+  assert.match(output, /cti_bridge_calls_total\{outcome="ticket"\} 9\n/);
+  assert.match(output, /cti_bridge_calls_total\{outcome="abandoned"\} 1\n/);
   assert.doesNotMatch(output, /ERROR/);
 });
