@@ -145,6 +145,8 @@ export class CallIntegration implements Integration {
       username: p.pbx.username,
       secret: p.pbx.secret,
       logger: this.#logger,
+      // The answer's pop request leaves before the rest of a busy read is handled (issue 6, goal 3).
+      yieldAfter: (event) => event.name === 'AgentConnect',
     });
     const ami = this.#ami;
     this.#recordings = RecordingsService.fromProfile(p, {

@@ -19,6 +19,8 @@ export interface AmiClientOptions {
   maxRetryMs?: number;
   /** After a refused login: retrying fast would only fill Asterisk's log (and trip authlimit). */
   loginRetryMs?: number;
+  /** See AmiConnectionOptions.yieldAfter: events whose work goes before the rest of their read. */
+  yieldAfter?: (event: AmiMessage) => boolean;
 }
 
 export type AmiLinkState = 'connecting' | 'up' | 'down' | 'stopped';
@@ -29,8 +31,8 @@ export type AmiLinkState = 'connecting' | 'up' | 'down' | 'stopped';
  * (re)connect, on which the PBX adapter rebuilds what it knows.
  */
 export class AmiClient {
-  readonly #o: Required<Omit<AmiClientOptions, 'logger' | 'secret'>> &
-    Pick<AmiClientOptions, 'logger' | 'secret'>;
+  readonly #o: Required<Omit<AmiClientOptions, 'logger' | 'secret' | 'yieldAfter'>> &
+    Pick<AmiClientOptions, 'logger' | 'secret' | 'yieldAfter'>;
   readonly #log: Logger;
   readonly #backoff: Backoff;
   readonly #eventListeners = new Set<(event: AmiMessage) => void>();
@@ -150,6 +152,7 @@ export class AmiClient {
         for (const listener of this.#eventListeners) listener(event);
       },
       onProblem: (problem) => this.#log.debug('malformed AMI input skipped', { problem }),
+      ...(this.#o.yieldAfter ? { yieldAfter: this.#o.yieldAfter } : {}),
     });
     this.#connection = connection;
     try {

@@ -23,6 +23,12 @@ export interface AmiConnectionOptions {
   connectTimeoutMs: number;
   onEvent: (event: AmiMessage) => void;
   onProblem: (problem: AmiProblem) => void;
+  /**
+   * Events whose work must not wait for the rest of the read they came in: after one, the rest
+   * waits for a turn of the event loop (setImmediate), so the promise chain the event started
+   * (the answer's pop request) reaches its socket first. Order is kept: later reads queue behind.
+   */
+  yieldAfter?: (event: AmiMessage) => boolean;
 }
 
 /**
@@ -37,6 +43,10 @@ export class AmiConnection {
   #socket: Socket | undefined;
   #nextId = 1;
   #closedError: AmiError | undefined;
+  /** Messages read but not dispatched yet (after a yieldAfter event), and the next one's index. */
+  #held: AmiMessage[] = [];
+  #heldAt = 0;
+  #resume: NodeJS.Immediate | undefined;
   readonly closed: Promise<AmiError>;
   #markClosed!: (error: AmiError) => void;
 
@@ -76,11 +86,17 @@ export class AmiConnection {
           socket.off('error', fail);
           resolve(this.#parser.banner);
         }
-        for (const message of messages) this.#dispatch(message);
+        if (this.#resume) {
+          for (const message of messages) this.#held.push(message);
+          return;
+        }
+        this.#dispatchAll(messages, 0);
       });
       socket.on('error', () => {});
       socket.on('close', () => {
         clearTimeout(timer);
+        // What was read before the close still counts (a list's Complete, a last AgentComplete).
+        this.#flushHeld();
         this.#close(
           this.#closedError ?? new AmiError('link-lost', `AMI connection to ${host}:${port} closed`),
         );
@@ -119,9 +135,44 @@ export class AmiConnection {
 
   /** Closes the socket; pending actions fail with `reason`. */
   destroy(reason: AmiError): void {
+    this.#flushHeld();
     this.#closedError ??= reason;
     this.#socket?.destroy();
     this.#close(reason);
+  }
+
+  /** Dispatches messages[from…] in order, holding the rest back after a yieldAfter event. */
+  #dispatchAll(messages: AmiMessage[], from: number): void {
+    const yieldAfter = this.#options.yieldAfter;
+    for (let i = from; i < messages.length; i++) {
+      const message = messages[i]!;
+      this.#dispatch(message);
+      if (yieldAfter && i + 1 < messages.length && message.kind === 'event' && yieldAfter(message)) {
+        this.#held = messages;
+        this.#heldAt = i + 1;
+        this.#resume = setImmediate(() => {
+          this.#resume = undefined;
+          const held = this.#held;
+          const at = this.#heldAt;
+          this.#held = [];
+          this.#heldAt = 0;
+          this.#dispatchAll(held, at);
+        });
+        return;
+      }
+    }
+  }
+
+  #flushHeld(): void {
+    if (!this.#resume) return;
+    clearImmediate(this.#resume);
+    this.#resume = undefined;
+    const held = this.#held;
+    const at = this.#heldAt;
+    this.#held = [];
+    this.#heldAt = 0;
+    // Closing: no more yielding, every message goes now.
+    for (let i = at; i < held.length; i++) this.#dispatch(held[i]!);
   }
 
   #dispatch(message: AmiMessage): void {
