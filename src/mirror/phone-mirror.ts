@@ -61,6 +61,8 @@ interface Build {
   from: ExportFrom;
   exported: number;
   pages: number;
+  /** Stored numbers no notation could be read from, in this load. */
+  unreadable: number;
   startedAt: number;
 }
 
@@ -82,13 +84,13 @@ export class PhoneMirror implements LocalPhoneDirectory {
   #state: MirrorState = 'idle';
   #book: PhoneBook | undefined;
   #staff = new Map<number, 'agent' | 'admin'>();
-  #cursor: string | undefined;
+  /** Where the polls read on: the cursor after the last page read (none before the first load). */
+  #position: { from: ExportFrom } | undefined;
   #build: Build | undefined;
   #freshAt = Number.NEGATIVE_INFINITY;
   #staleWarned = false;
   #pollFailures = 0;
   #lastRequestAt = Number.NEGATIVE_INFINITY;
-  #unreadable = 0;
   #partialWarned = false;
   readonly #recent = new Map<number, { name: string; keys: Set<number>; at: number }>();
   #pollTimer: NodeJS.Timeout | undefined;
@@ -174,56 +176,60 @@ export class PhoneMirror implements LocalPhoneDirectory {
       from: { startTime: 0 },
       exported: 0,
       pages: 0,
+      unreadable: 0,
       startedAt: this.#clock.now(),
     };
     const build = this.#build;
+    const done = await this.#readToEnd(build, build.book, build.staff, (users, unreadable) => {
+      build.exported += users;
+      build.pages++;
+      build.unreadable += unreadable;
+    });
+    if (done) this.#finishLoad(build);
+    return done;
+  }
+
+  /** Changes since the last page read, until the end of the stream: one request when nothing changed. */
+  async poll(): Promise<void> {
+    const book = this.#book;
+    const position = this.#position;
+    if (this.#state !== 'ready' || !book || !position) return;
+    if (await this.#readToEnd(position, book, this.#staff)) this.#freshAt = this.#clock.now();
+  }
+
+  /**
+   * Pages from `at.from` to the end of the stream into `book`, moving `at.from` on with each
+   * cursor (so a failed page is where the next try resumes). False when stopping or switched off.
+   */
+  async #readToEnd(
+    at: { from: ExportFrom },
+    book: PhoneBook,
+    staff: Map<number, 'agent' | 'admin'>,
+    onPage?: (users: number, unreadable: number) => void,
+  ): Promise<boolean> {
     for (let page = 0; page < MAX_PAGES; page++) {
       if (!(await this.#pace())) return false;
-      const answer = await this.#o.source.page(build.from);
-      build.exported += answer.users.length;
-      build.pages++;
-      this.#apply(answer, build.book, build.staff);
-      if (!this.#checkCap(build.book)) return false;
-      if (answer.afterCursor) build.from = { cursor: answer.afterCursor };
-      if (answer.endOfStream) {
-        this.#finishLoad(build, answer.afterCursor);
-        return true;
-      }
+      const answer = await this.#o.source.page(at.from);
+      const unreadable = this.#apply(answer, book, staff);
+      onPage?.(answer.users.length, unreadable);
+      if (!this.#checkCap(book)) return false;
+      if (answer.afterCursor) at.from = { cursor: answer.afterCursor };
+      if (answer.endOfStream) return true;
       if (!answer.afterCursor)
         throw new Error('an export page without after_cursor before the end of the stream');
     }
     throw new Error(`the user export did not end within ${MAX_PAGES} pages`);
   }
 
-  /** Changes since the last page read, until the end of the stream: one request when nothing changed. */
-  async poll(): Promise<void> {
-    const book = this.#book;
-    if (this.#state !== 'ready' || !book || this.#cursor === undefined) return;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      if (!(await this.#pace())) return;
-      const answer = await this.#o.source.page({ cursor: this.#cursor });
-      this.#apply(answer, book, this.#staff);
-      if (!this.#checkCap(book)) return;
-      if (answer.afterCursor) this.#cursor = answer.afterCursor;
-      if (answer.endOfStream) {
-        this.#freshAt = this.#clock.now();
-        return;
-      }
-      if (!answer.afterCursor)
-        throw new Error('an export page without after_cursor before the end of the stream');
-    }
-    throw new Error(`the changes did not end within ${MAX_PAGES} pages`);
-  }
-
   #answering(): boolean {
     return this.#state === 'ready' && this.#clock.now() - this.#freshAt <= this.#o.staleAfterMs;
   }
 
-  #finishLoad(build: Build, cursor: string | null): void {
+  #finishLoad(build: Build): void {
     const firstLoad = this.#book === undefined;
     this.#book = build.book;
     this.#staff = build.staff;
-    this.#cursor = cursor ?? ('cursor' in build.from ? build.from.cursor : undefined);
+    this.#position = 'cursor' in build.from ? { from: build.from } : undefined;
     this.#build = undefined;
     this.#state = 'ready';
     this.#freshAt = this.#clock.now();
@@ -236,14 +242,15 @@ export class PhoneMirror implements LocalPhoneDirectory {
         pages: build.pages,
         customers: build.book.users,
         numbers: build.book.numbers,
-        unreadableNumbers: this.#unreadable,
+        unreadableNumbers: build.unreadable,
         megabytes: Math.round(build.book.bytes / 100_000) / 10,
         seconds: Math.round((this.#clock.now() - build.startedAt) / 100) / 10,
       },
     );
   }
 
-  #apply(page: ExportPage, book: PhoneBook, staff: Map<number, 'agent' | 'admin'>): void {
+  /** Puts a page's users into `book` and `staff`; returns how many stored numbers were unreadable. */
+  #apply(page: ExportPage, book: PhoneBook, staff: Map<number, 'agent' | 'admin'>): number {
     if (!page.allPhones && !this.#partialWarned) {
       this.#partialWarned = true;
       this.#log.warn(
@@ -251,6 +258,7 @@ export class PhoneMirror implements LocalPhoneDirectory {
       );
     }
     this.#forgetOldAdds(false);
+    let unreadable = 0;
     for (const user of page.users) {
       if (!user.active || user.role !== 'end-user') {
         // Deleted, or an agent now: never a caller to match, never a backfill target.
@@ -263,13 +271,14 @@ export class PhoneMirror implements LocalPhoneDirectory {
       const keys: number[] = [];
       for (const phone of user.phones) {
         const key = this.#keyOfStored(phone);
-        if (key === undefined) this.#unreadable++;
+        if (key === undefined) unreadable++;
         else keys.push(key);
       }
       const recent = this.#recent.get(user.id);
       if (recent) keys.push(...recent.keys);
       book.set(user.id, user.name, keys);
     }
+    return unreadable;
   }
 
   /** Stored numbers are in any notation; national ones belong to the profile's country. */
@@ -309,6 +318,16 @@ export class PhoneMirror implements LocalPhoneDirectory {
     this.#log.warn(msg, fields);
   }
 
+  /** Zendesk refusing the export itself (not an admin): no retry can help. */
+  #offIfNoAccess(error: unknown): boolean {
+    if (!(error instanceof ExportRefused && error.reason === 'no access')) return false;
+    this.#switchOff(
+      'phone directory mirror switched off: Zendesk refuses the user export (it needs an admin); caller lookups search Zendesk',
+      { err: error },
+    );
+    return true;
+  }
+
   /** Keeps export requests `requestGapMs` apart. False when the mirror is stopping. */
   async #pace(): Promise<boolean> {
     const wait = this.#lastRequestAt + this.#gapMs - this.#clock.now();
@@ -333,13 +352,7 @@ export class PhoneMirror implements LocalPhoneDirectory {
       try {
         return await this.load();
       } catch (error) {
-        if (error instanceof ExportRefused && error.reason === 'no access') {
-          this.#switchOff(
-            'phone directory mirror switched off: Zendesk refuses the user export (it needs an admin); caller lookups search Zendesk',
-            { err: error },
-          );
-          return false;
-        }
+        if (this.#offIfNoAccess(error)) return false;
         // A start the export does not take: begin again from scratch rather than resume.
         if (error instanceof ExportRefused) this.#build = undefined;
         this.#log.warn('phone directory mirror: an export page failed; trying again', {
@@ -379,13 +392,7 @@ export class PhoneMirror implements LocalPhoneDirectory {
   }
 
   async #pollFailed(error: unknown): Promise<void> {
-    if (error instanceof ExportRefused && error.reason === 'no access') {
-      this.#switchOff(
-        'phone directory mirror switched off: Zendesk refuses the user export (it needs an admin); caller lookups search Zendesk',
-        { err: error },
-      );
-      return;
-    }
+    if (this.#offIfNoAccess(error)) return;
     this.#pollFailures++;
     if (this.#pollFailures === 1)
       this.#log.warn('phone directory mirror: polling for changes failed', { err: error });
