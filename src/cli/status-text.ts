@@ -69,7 +69,8 @@ function zendesk(lines: string[], z: NonNullable<StatusReport['zendesk']>): void
     .filter(([, lane]) => lane.waiting + lane.running > 0)
     .map(([name, lane]) => `${name} ${lane.running} running/${lane.waiting} waiting`);
   if (waiting.length > 0) row(lines, '', `requests: ${waiting.join(', ')}`);
-  if (z.lastFailure && z.lastFailure !== z.last) {
+  // While the last request failed, it is the last failure too (ZendeskHealth): said once above.
+  if (z.lastFailure && z.last?.ok) {
     const f = z.lastFailure;
     row(lines, '', `last failure: ${f.endpoint} → ${f.status} at ${time(f.at)}`);
   }

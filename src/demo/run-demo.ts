@@ -49,12 +49,13 @@ export interface DemoOptions {
   keepRunning: boolean;
 }
 
+/** The Zendesk session of the agent in the story (not the bridge's; never a real secret). */
+const AGENT_ACCESS_TOKEN = 'demo-agent-access-token';
+
 /**
  * `cti-bridge demo`: the real daemon against the built-in PBX and Zendesk simulators on
  * loopback, with an embedded profile, through a scripted morning. Nothing to set up.
  */
-/** The Zendesk session of the agent in the story (not the bridge's; never a real secret). */
-const AGENT_ACCESS_TOKEN = 'demo-agent-access-token';
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { out } = options;

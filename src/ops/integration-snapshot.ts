@@ -77,6 +77,8 @@ export function snapshotOf(parts: SnapshotParts): IntegrationSnapshot {
   const talking = inProgress.length - queued;
   const health = parts.zendesk?.health;
   const entries = parts.cache?.entries?.();
+  const pending = once(() => readJournal(() => parts.journal?.pending()) ?? { tickets: 0, wrapUps: 0 });
+  const recordings = once(() => recordingsOf(parts.recordings));
   return {
     profile: parts.profile,
     ami: { state: parts.ami?.state ?? 'down', address: parts.amiAddress, reconnects: parts.amiReconnects },
@@ -94,18 +96,36 @@ export function snapshotOf(parts: SnapshotParts): IntegrationSnapshot {
       wrappingUp: Math.max(0, (parts.handler?.activeCalls ?? 0) - inProgress.length),
     },
     cache: { store: parts.cacheStore, ...(entries === undefined ? {} : { entries }) },
-    pending: readJournal(() => parts.journal?.pending()) ?? { tickets: 0, wrapUps: 0 },
-    ...recordingsOf(parts.recordings),
+    // Read from the journals (SQL) on first use, once: `/readyz` needs neither, and the
+    // recordings count scans their whole table.
+    get pending() {
+      return pending();
+    },
+    get recordings() {
+      return recordings();
+    },
     sync: parts.sync,
   };
 }
 
-function recordingsOf(journal: SnapshotParts['recordings']): Pick<IntegrationSnapshot, 'recordings'> {
-  if (!journal) return {};
+function recordingsOf(journal: SnapshotParts['recordings']): IntegrationSnapshot['recordings'] {
+  if (!journal) return undefined;
   const states = readJournal(() => journal.counts());
-  if (!states) return {};
+  if (!states) return undefined;
   const lastCopy = readJournal(() => journal.lastRun());
-  return { recordings: { states, ...(lastCopy ? { lastCopy } : {}) } };
+  return { states, ...(lastCopy ? { lastCopy } : {}) };
+}
+
+function once<T>(read: () => T): () => T {
+  let done = false;
+  let value!: T;
+  return () => {
+    if (!done) {
+      value = read();
+      done = true;
+    }
+    return value;
+  };
 }
 
 /** A journal closed by a stop that raced this request answers nothing rather than an error page. */

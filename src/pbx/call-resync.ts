@@ -43,6 +43,10 @@ export interface KnownCall {
   state: 'queued' | 'answered';
 }
 
+/**
+ * Call events that arrived live while the resync ran (raw AgentConnect/AgentComplete kept: a live
+ * AgentComplete of a call answered while the link was down carries everything its answer needs).
+ */
 export type LiveCalls = ReadonlyMap<string, ReadonlyArray<AmiMessage>>;
 
 export interface ResyncOptions {

@@ -3,10 +3,9 @@ import { memberExtension } from '../directory/member-extension.ts';
 import type { AmiMessage, AmiRecord } from './ami-codec.ts';
 import type { AmiListResult } from './ami-connection.ts';
 
-/**
- * The calls up on the PBX now, read from QueueStatus and CoreShowChannels (for the resync in
- * call-resync.ts, whose comment says which field layouts the real transcripts confirm).
- */
+// The calls up on the PBX now, read from QueueStatus and CoreShowChannels (for the resync in
+// call-resync.ts, whose comment says which field layouts the real transcripts confirm).
+
 /** The part of AmiClient the resync uses. */
 export interface ResyncAmi {
   list(fields: AmiRecord): Promise<AmiListResult>;
@@ -26,10 +25,6 @@ export type PbxCall =
     }
   /** Channels up, but neither waiting in a queue nor talking to a member (arriving, hanging up). */
   | { state: 'up'; callId: string };
-
-/**
- * Call events that arrived live while the resync ran (raw AgentConnect/AgentComplete kept: a live
- * AgentComplete of a call answered while the link was down carries everything its answer needs).
 
 /** QueueStatus (waiting callers, queue members) and CoreShowChannels (channels, bridges). */
 export async function readPbxCalls(ami: ResyncAmi): Promise<PbxCall[]> {
