@@ -5,6 +5,8 @@ import { writeSyncRequest } from '../daemon/admin-requests.ts';
 import { runDaemon } from '../daemon/run-daemon.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { daemonListen, type ListenAddress } from '../ops/listen-address.ts';
+import { packageVersion } from '../util/package-version.ts';
+import { takeOption } from './args.ts';
 import { runConfigCommand } from './config-command.ts';
 import { runRecordingsCommand } from './recordings-command.ts';
 import { runStatusCommand } from './status-command.ts';
@@ -94,17 +96,3 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
 }
 
 /** Removes `--name value` from args: the value, undefined when absent, null when the value is missing. */
-function takeOption(args: string[], name: string): string | undefined | null {
-  const at = args.indexOf(name);
-  if (at === -1) return undefined;
-  const value = args[at + 1];
-  args.splice(at, 2);
-  return value && !value.startsWith('--') ? value : null;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}

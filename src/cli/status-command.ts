@@ -3,11 +3,12 @@ import { loadConfigDir } from '../config/config-dir.ts';
 import {
   clientUrl,
   DEFAULT_LISTEN,
+  daemonListen,
   type ListenAddress,
   listenText,
-  parseListen,
 } from '../ops/listen-address.ts';
 import type { StatusReport } from '../ops/status-report.ts';
+import { takeFlag, takeOption } from './args.ts';
 import { renderStatus } from './status-text.ts';
 
 export interface StatusCommandIo {
@@ -19,7 +20,7 @@ export interface StatusCommandIo {
   timeoutMs?: number;
 }
 
-export const STATUS_USAGE = `usage: cti-bridge status [--json] [--url http://127.0.0.1:9464]
+const STATUS_USAGE = `usage: cti-bridge status [--json] [--url http://127.0.0.1:9464]
 
 Asks the running daemon's operations listener (GET /status). Without --url: $CTI_BRIDGE_LISTEN,
 else the active profile's operations.address/port in the config directory, else 127.0.0.1:9464.
@@ -27,21 +28,15 @@ Exit codes: 0 the daemon answered, 1 it answered something unexpected, 2 wrong u
 3 no daemon answers.`;
 
 /** The daemon is not there: exit code 3, so scripts can tell it from a bad answer. */
-export const NO_DAEMON = 3;
+const NO_DAEMON = 3;
 
 export async function runStatusCommand(args: string[], io: StatusCommandIo): Promise<number> {
   const err = (text: string) => io.stderr.write(`${text}\n`);
   const rest = [...args];
-  const json = take(rest, '--json');
-  const urlAt = rest.indexOf('--url');
-  let url: string | undefined;
-  if (urlAt !== -1) {
-    url = rest[urlAt + 1];
-    rest.splice(urlAt, 2);
-    if (url === undefined || url.startsWith('--'))
-      return usage(err, '--url needs a value like http://127.0.0.1:9464');
-  }
-  if (take(rest, '--help') || take(rest, '-h')) {
+  const json = takeFlag(rest, '--json');
+  const url = takeOption(rest, '--url');
+  if (url === null) return usage(err, '--url needs a value like http://127.0.0.1:9464');
+  if (takeFlag(rest, '--help') || takeFlag(rest, '-h')) {
     io.stdout.write(`${STATUS_USAGE}\n`);
     return 0;
   }
@@ -82,8 +77,8 @@ export async function runStatusCommand(args: string[], io: StatusCommandIo): Pro
 
 /** Where the daemon listens, as far as this host's settings tell. */
 async function daemonUrl(io: StatusCommandIo): Promise<string> {
-  const fromEnv = io.env.CTI_BRIDGE_LISTEN;
-  if (fromEnv) return urlOf(parseListen(fromEnv), 'CTI_BRIDGE_LISTEN');
+  const fromEnv = daemonListen(undefined, io.env.CTI_BRIDGE_LISTEN);
+  if (fromEnv) return urlOf(fromEnv, 'CTI_BRIDGE_LISTEN');
   // Only the operations keys are read: they are there even when a secret does not resolve here.
   const state = await loadConfigDir(io.configDir, { env: io.env }).catch(() => undefined);
   const active = state?.active.kind === 'one' ? state.active.profile.settings?.operations : undefined;
@@ -117,13 +112,6 @@ function networkReason(error: unknown): string {
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
   if ((error as Error).name === 'TimeoutError') return 'no answer in time';
   return cause?.code ?? (error as Error).message;
-}
-
-function take(args: string[], flag: string): boolean {
-  const at = args.indexOf(flag);
-  if (at === -1) return false;
-  args.splice(at, 1);
-  return true;
 }
 
 function usage(err: (text: string) => void, problem: string): number {

@@ -25,7 +25,6 @@ import { callEventFromAmi } from '../pbx/call-events-from-ami.ts';
 import { CallResync } from '../pbx/call-resync.ts';
 import { AmiPbxDirectory } from '../pbx/pbx-directory.ts';
 import { RecordingsService } from '../recordings/recordings-service.ts';
-import type { AuthState } from '../zendesk/auth.ts';
 import type { TokenRequestResult } from '../zendesk/oauth-token-endpoint.ts';
 import { TokenFile } from '../zendesk/oauth-token-file.ts';
 import { zendeskFromProfile } from './zendesk-from-profile.ts';
@@ -219,11 +218,6 @@ export class CallIntegration implements Integration {
   /** True once the start-up sync has matched agents and groups (call handling on); false if stopped first. */
   ready(): Promise<boolean> {
     return this.#readiness.promise;
-  }
-
-  /** Whether Zendesk takes the bridge's credentials; `rejected` until an admin gives new OAuth tokens. */
-  get zendeskAuthState(): AuthState | undefined {
-    return this.#zendesk?.auth.state;
   }
 
   snapshot(): IntegrationSnapshot {

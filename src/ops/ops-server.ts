@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DaemonStatus } from '../daemon/daemon.ts';
 import type { Logger } from '../log/logger.ts';
+import { packageVersion } from '../util/package-version.ts';
 import { ErrorRing } from './error-ring.ts';
 import type { IntegrationSnapshot } from './integration-snapshot.ts';
 import { effectiveListen, type ListenAddress, listenText } from './listen-address.ts';
@@ -26,7 +26,7 @@ export interface OpsServerOptions {
   now?: () => number;
 }
 
-export const ROUTES = ['/healthz', '/readyz', '/metrics', '/status'] as const;
+const ROUTES = ['/healthz', '/readyz', '/metrics', '/status'] as const;
 
 /** A scrape or a status request is small and quick; anything slower is a stuck client. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -221,11 +221,4 @@ function send(response: ServerResponse, status: number, contentType: string, bod
     'cache-control': 'no-store',
   });
   response.end(body);
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }

@@ -15,7 +15,7 @@ export interface ZendeskOutcome {
  * answer about the request, not about Zendesk; no answer, a 5xx, a 429 or refused credentials
  * (401/403) mean pops and tickets would fail now.
  */
-export function zendeskAnswered(result: Pick<ZendeskResult, 'status'>): boolean {
+function zendeskAnswered(result: Pick<ZendeskResult, 'status'>): boolean {
   const status = result.status;
   if (status === undefined) return false;
   return status < 500 && status !== 401 && status !== 403 && status !== 429;

@@ -62,7 +62,7 @@ test('access tokens living 1 s, refreshed while 30 calls come in: every ticket e
   assert.ok(refreshes >= 3, `${refreshes} refreshes while the calls came in`);
   assert.equal(requests.filter((r) => r.endpoint === TOKEN).length, refreshes, 'every refresh succeeded');
   assert.deepEqual(bridge.logged(/./, 'error'), []);
-  assert.equal(bridge.integration?.zendeskAuthState, 'ok');
+  assert.equal(bridge.integration?.snapshot().zendesk.auth, 'ok');
   assert.equal(statSync(tokenFileOf(bridge)).mode & 0o777, 0o600);
 
   // After a restart the daemon goes on with the stored chain: the profile's refresh token was
@@ -72,7 +72,7 @@ test('access tokens living 1 s, refreshed while 30 calls come in: every ticket e
   const after = bridge.pbx.placeCall({ queue: 'support', callerNum: '+4930123456', talkMs: 100 });
   await bridge.waitFor(() => ticketsOf(bridge, after.linkedid).length === 1, 'the ticket after the restart');
   assert.deepEqual(bridge.logged(/rejected/), []);
-  assert.equal(bridge.integration?.zendeskAuthState, 'ok');
+  assert.equal(bridge.integration?.snapshot().zendesk.auth, 'ok');
 });
 
 test('a revoked refresh token: ERROR with the instruction, the daemon stays up, not ready; new tokens and a reload bring every ticket', async (t) => {
@@ -81,7 +81,7 @@ test('a revoked refresh token: ERROR with the instruction, the daemon stays up, 
     tuning: { retry: { firstMs: 100, maxMs: 400 } },
   });
   t.after(() => bridge.close());
-  await bridge.waitFor(() => bridge.integration?.zendeskAuthState === 'ok', 'the start-up refresh');
+  await bridge.waitFor(() => bridge.integration?.snapshot().zendesk.auth === 'ok', 'the start-up refresh');
   bridge.zd.revokeOAuthTokens(); // an admin deleted the bridge's token in Admin Center
   const since = bridge.mark();
   const calls = [0, 1, 2].map((i) =>
@@ -91,7 +91,7 @@ test('a revoked refresh token: ERROR with the instruction, the daemon stays up, 
     () => bridge.logged(/Zendesk rejected the OAuth refresh token/, 'error').length > 0,
     'the ERROR',
   );
-  assert.equal(bridge.integration?.zendeskAuthState, 'rejected', 'readiness would be false');
+  assert.equal(bridge.integration?.snapshot().zendesk.auth, 'rejected', 'readiness would be false');
   const [line] = bridge.logged(/Zendesk rejected the OAuth refresh token/, 'error');
   assert.match(String(line?.msg), /Admin Center/);
   assert.match(String(line?.msg), /reload/);
@@ -125,7 +125,7 @@ test('a revoked refresh token: ERROR with the instruction, the daemon stays up, 
     20_000,
   );
   await bridge.waitFor(
-    () => bridge.integration?.zendeskAuthState === 'ok',
+    () => bridge.integration?.snapshot().zendesk.auth === 'ok',
     'the refresh with the new tokens',
   );
   const counts = calls.map((c) => ticketsOf(bridge, c.linkedid).length);

@@ -288,7 +288,10 @@ test('readyz: Zendesk rejecting the OAuth refresh token is named, and so is its 
     (r) => r.status === 503,
     'not ready once the refresh is rejected',
   );
-  await bridge.waitFor(() => bridge.integration?.zendeskAuthState === 'rejected', 'the rejected state');
+  await bridge.waitFor(
+    () => bridge.integration?.snapshot().zendesk.auth === 'rejected',
+    'the rejected state',
+  );
   const now = await readyz(bridge);
   assert.deepEqual(now.notReady, [
     {

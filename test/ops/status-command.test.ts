@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { StatusReport } from '../../src/ops/status-report.ts';
@@ -10,6 +9,7 @@ import { waitFor } from '../support/bridge-harness.ts';
 import { startDaemonProcess } from '../support/daemon-process.ts';
 import { captureOutput } from '../support/log-capture.ts';
 import { profileYaml, tempConfigDir } from '../support/profiles.ts';
+import { freePort } from '../support/redis-server.ts';
 import { FAKE_ZENDESK_CREDENTIALS, TEST_SECRET_ENV, TEST_SECRETS } from '../support/test-secrets.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/cti-bridge.js');
@@ -33,15 +33,6 @@ function cli(args: string[], label: string): Promise<{ code: number; stdout: str
       },
     );
   });
-}
-
-/** A loopback port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('cti-bridge status and --json against a running daemon, at the address of the active profile', async (t) => {
