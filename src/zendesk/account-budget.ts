@@ -73,12 +73,6 @@ export class AccountBudget {
     return this.#window?.remaining;
   }
 
-  /** Counts the windows: changes when a new one begins. */
-  windowId(now: number): number {
-    this.#roll(now);
-    return this.#windowSeq;
-  }
-
   /** The latest moment the current window can end; undefined while no limit is known. */
   windowEnd(now: number): number | undefined {
     this.#roll(now);

@@ -55,7 +55,7 @@ const RECONFIGURE =
   "put the new access token and refresh token into this profile's zendesk.auth (or the environment variables or secret files it references) and reload the bridge (systemctl reload cti-bridge; a changed environment file needs systemctl restart cti-bridge). See docs/zendesk-auth.md";
 
 /** What an admin must do, by Zendesk's error code: the ERROR line says it in full. */
-export function rejectionInstruction(error: string): string {
+function rejectionInstruction(error: string): string {
   if (error === 'invalid_client' || error === 'unauthorized_client') {
     return `Zendesk rejected the OAuth client (${error}): check zendesk.auth.clientId (the client's Identifier) and the client secret against the OAuth client in Zendesk Admin Center (Apps and integrations > APIs > OAuth clients); if the client was deleted, create a new client and a new OAuth token, then ${RECONFIGURE}`;
   }

@@ -1,3 +1,7 @@
+import { ACCEPT_ENCODING, exchange, type HttpAnswer, type HttpTransportError } from './http-transport.ts';
+import { isObject } from './read-body.ts';
+import type { ZendeskResult } from './zendesk-http.ts';
+import { clipText } from './zendesk-http.ts';
 /** The refresh_token grant as Zendesk's `POST /oauth/tokens` takes it. */
 export interface RefreshGrant {
   refreshToken: string;
@@ -27,20 +31,15 @@ export type RefreshAnswer =
 export type TokenEndpoint = (grant: RefreshGrant) => Promise<RefreshAnswer>;
 
 const MAX_TEXT = 300;
-/** The endpoint template the metrics count refreshes under. */
-export const TOKEN_ENDPOINT = 'POST /oauth/tokens';
+const TOKEN_ENDPOINT = 'POST /oauth/tokens';
 
-/** One refresh request's end: its HTTP status, or the network error code when no answer came. */
-export interface TokenRequestResult {
-  endpoint: string;
-  status: number | undefined;
-  errorCode: string | undefined;
-  durationMs: number;
-}
+/** One refresh request's end, as ZendeskHttp reports its requests (no lane: it is not queued). */
+export type TokenRequestResult = Omit<ZendeskResult, 'lane'>;
 
 /**
- * `POST {baseUrl}/oauth/tokens` with `grant_type: refresh_token` as JSON. Never throws. Token
- * values are never put into a reason or description: those end up in log lines.
+ * `POST {baseUrl}/oauth/tokens` with `grant_type: refresh_token` as JSON, through the same
+ * transport as every API request. Never throws. Token values are never put into a reason or
+ * description: those end up in log lines.
  */
 export function zendeskTokenEndpoint(
   baseUrl: string,
@@ -51,9 +50,14 @@ export function zendeskTokenEndpoint(
   } = {},
 ): TokenEndpoint {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/oauth/tokens`);
   return async (grant) => {
-    let response: Response;
-    let text: string;
+    const body = JSON.stringify({
+      grant_type: 'refresh_token',
+      refresh_token: grant.refreshToken,
+      client_id: grant.clientId,
+      client_secret: grant.clientSecret,
+    });
     const sentAt = performance.now();
     const ended = (status: number | undefined, errorCode: string | undefined) =>
       options.onResult?.({
@@ -62,38 +66,44 @@ export function zendeskTokenEndpoint(
         errorCode,
         durationMs: performance.now() - sentAt,
       });
+    let answer: HttpAnswer;
     try {
-      response = await fetch(`${baseUrl}/oauth/tokens`, {
+      answer = await exchange({
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({
-          grant_type: 'refresh_token',
-          refresh_token: grant.refreshToken,
-          client_id: grant.clientId,
-          client_secret: grant.clientSecret,
-        }),
-        signal: AbortSignal.timeout(timeoutMs),
+        url,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'accept-encoding': ACCEPT_ENCODING,
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        body,
+        timeoutMs,
       });
-      text = await response.text();
-      ended(response.status, undefined);
     } catch (error) {
-      const name = (error as Error).name;
-      ended(undefined, name === 'TimeoutError' ? 'ETIMEDOUT' : networkCode(error as Error));
-      const reason =
-        name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkReason(error as Error);
-      return { kind: 'failed', reason };
-    }
-    const body = parseObject(text);
-    if (response.ok) return tokensFrom(body);
-    if (response.status === 400 || response.status === 401) {
+      const { code, message } = error as HttpTransportError;
+      ended(undefined, code);
       return {
-        kind: 'rejected',
-        status: response.status,
-        error: clip(typeof body?.error === 'string' ? body.error : `HTTP${response.status}`),
-        description: clip(typeof body?.error_description === 'string' ? body.error_description : ''),
+        kind: 'failed',
+        reason: code === 'ETIMEDOUT' ? message : clipText(`${code}: ${message}`, MAX_TEXT),
       };
     }
-    return { kind: 'failed', reason: `HTTP ${response.status}` };
+    const status = answer.statusCode;
+    ended(status, undefined);
+    const parsed = parseObject(answer.body);
+    if (status >= 200 && status < 300) return tokensFrom(parsed);
+    if (status === 400 || status === 401) {
+      return {
+        kind: 'rejected',
+        status,
+        error: clipText(typeof parsed?.error === 'string' ? parsed.error : `HTTP${status}`, MAX_TEXT),
+        description: clipText(
+          typeof parsed?.error_description === 'string' ? parsed.error_description : '',
+          MAX_TEXT,
+        ),
+      };
+    }
+    return { kind: 'failed', reason: `HTTP ${status}` };
   };
 }
 
@@ -121,28 +131,8 @@ function seconds(value: unknown): number | undefined {
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
-}
-
-function networkCode(error: Error): string {
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : 'ERR_NETWORK';
-}
-
-/** fetch says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND…) is in its cause. */
-function networkReason(error: Error): string {
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const message = typeof cause?.message === 'string' ? cause.message : error.message;
-  return clip(code ? `${code}: ${message}` : message);
-}
-
-function clip(text: string): string {
-  const flat = text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
-  return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT)}…` : flat;
 }

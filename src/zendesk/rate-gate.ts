@@ -1,8 +1,6 @@
 import { AccountBudget, type HeaderOf, WINDOW_MS } from './account-budget.ts';
 import type { Lane } from './request-lanes.ts';
 
-export { MAX_HOLD_MS } from './account-budget.ts';
-
 export interface RateClock {
   now(): number;
   sleep(ms: number): Promise<void>;

@@ -106,7 +106,9 @@ async function waitForJob(http: ZendeskHttp, id: string, polling: JobPolling): P
     });
     const job = field(body, 'job_status', endpoint, isObject);
     const status = typeof job.status === 'string' ? job.status : '';
-    if (status === 'completed' || status === 'failed') return { id, status, results: job.results };
+    // `killed` (stopped by Zendesk) is as final as `failed`: its unreported tickets were not saved.
+    if (status === 'completed' || status === 'failed' || status === 'killed')
+      return { id, status: status === 'killed' ? 'failed' : status, results: job.results };
     if (Date.now() - started + wait > polling.totalMs) {
       throw new ZendeskApiError({
         endpoint,

@@ -228,7 +228,7 @@ function parseBody(response: HttpAnswer, endpoint: string): unknown {
         endpoint,
         status: response.statusCode,
         code: 'InvalidJson',
-        description: `the answer is not valid JSON: ${clip(text)}`,
+        description: `the answer is not valid JSON: ${clipText(text)}`,
         retryable: true,
       });
     }
@@ -259,21 +259,22 @@ function errorFrom(
     // Details nested too deep to print are left out, so the error itself stays printable.
     if (b.details && jsonText(b.details) !== undefined) details = b.details;
   } else if (typeof body === 'string') {
-    description = /<html/i.test(body) ? 'an HTML error page instead of JSON' : clip(body);
+    description = /<html/i.test(body) ? 'an HTML error page instead of JSON' : clipText(body);
   }
   if (status === 429) description = `rate limited; retry after ${retryAfter ?? '?'} s`;
   if (details) description = `${description} ${jsonText(details)}`;
   return new ZendeskApiError({
     endpoint,
     status,
-    code: clip(code, MAX_CODE_TEXT) || `HTTP${status}`,
-    description: clip(description, MAX_DESCRIPTION_TEXT) || 'no description',
+    code: clipText(code, MAX_CODE_TEXT) || `HTTP${status}`,
+    description: clipText(description, MAX_DESCRIPTION_TEXT) || 'no description',
     retryable: isRetryableStatus(status),
     details,
   });
 }
 
-function clip(text: string, max = MAX_ERROR_TEXT): string {
+/** One line of at most `max` characters, control characters and runs of blanks as one space: for error texts. */
+export function clipText(text: string, max = MAX_ERROR_TEXT): string {
   const flat = text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

@@ -59,8 +59,6 @@ class MemoryHelpdesk implements HelpdeskPort {
   readonly createdUsers: Array<{ name: string; phone: string }> = [];
   readonly userReads: number[] = [];
   readonly identitiesAdded: Array<[number, string]> = [];
-  /** Sizes of the batched comment requests. */
-  readonly batches: number[] = [];
   /** Ticket id → requester as it is now (the agent may change it). */
   readonly #requesterOf = new Map<number, number>();
   searchDelayMs = 0;
@@ -120,7 +118,6 @@ class MemoryHelpdesk implements HelpdeskPort {
   }
 
   async addPrivateComments(batch: readonly BatchComment[]): Promise<CommentOutcome[]> {
-    this.batches.push(batch.length);
     const saved = await Promise.all(batch.map((c) => this.addPrivateComment(c.ticketId, c.body, c.uploads)));
     return saved.map((t) => ({ ticketId: t.id, saved: true }));
   }

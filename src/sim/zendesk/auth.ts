@@ -109,9 +109,9 @@ export class TokenStore {
     if (!used || used.expiresAt <= this.#clock.now()) return fail(400, 'invalid_grant', INVALID_GRANT);
     const accessTtl = ttl(params.expires_in, client.accessTokenTtlSec, 300, 172_800);
     const refreshTtl = ttl(params.refresh_token_expires_in, client.refreshTokenTtlSec, 604_800, 7_776_000);
-    // Zendesk also wants the access token to end before its refresh token (when both are asked for).
-    const requestedBoth = params.expires_in !== undefined && params.refresh_token_expires_in !== undefined;
-    if (accessTtl === null || refreshTtl === null || (requestedBoth && accessTtl >= refreshTtl)) {
+    // Zendesk also wants the access token to end before its refresh token: the two ranges
+    // (at most 2 days; at least 7 days) already make it so.
+    if (accessTtl === null || refreshTtl === null) {
       return fail(400, 'invalid_request', 'expires_in or refresh_token_expires_in is out of range');
     }
     this.#refresh.delete(params.refresh_token ?? '');

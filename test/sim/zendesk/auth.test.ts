@@ -156,7 +156,7 @@ test('a used refresh token is invalid_grant with the description Zendesk gives',
   });
 });
 
-test('expires_in must be shorter than refresh_token_expires_in when both are asked for', async (t) => {
+test('refresh_token_expires_in below its 7-day minimum is refused (an access token always ends first)', async (t) => {
   const { call } = await startFake(t);
   const res = await call('POST', '/oauth/tokens', {
     auth: null,
