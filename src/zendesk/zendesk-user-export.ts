@@ -6,7 +6,9 @@ import {
   type UserExportPort,
 } from '../mirror/ports.ts';
 import { ZendeskApiError } from './errors.ts';
-import { field, isArray, isId, isObject } from './read-body.ts';
+import { field, hasId, isArray, isId, isObject } from './read-body.ts';
+import { toUser } from './to-user.ts';
+import type { WireUser } from './wire-types.ts';
 import type { ZendeskHttp } from './zendesk-http.ts';
 
 const ENDPOINT = 'GET /api/v2/incremental/users/cursor';
@@ -46,39 +48,29 @@ export class ZendeskUserExport implements UserExportPort {
       throw refusal(error) ?? error;
     }
     const users = field(body, 'users', ENDPOINT, isArray);
+    const endOfStream = field(body, 'end_of_stream', ENDPOINT, (v): v is boolean => typeof v === 'boolean');
     const page = body as Record<string, unknown>;
-    if (typeof page.end_of_stream !== 'boolean') {
-      throw new ZendeskApiError({
-        endpoint: ENDPOINT,
-        code: 'UnexpectedBody',
-        description: 'the answer has no valid "end_of_stream"',
-        retryable: false,
-      });
-    }
     const identities = isArray(page.identities) ? page.identities : undefined;
     const phones = identities ? phonesByUser(identities) : undefined;
     return {
-      users: users.filter(isExportedUser).map((user) => toExported(user, phones)),
+      users: users.filter(hasId<WireExportUser>).map((user) => toExported(user, phones)),
       afterCursor:
         typeof page.after_cursor === 'string' && page.after_cursor !== '' ? page.after_cursor : null,
-      endOfStream: page.end_of_stream,
+      endOfStream,
       allPhones: identities !== undefined,
     };
   }
 }
 
-type WireExportUser = { id: number; name?: unknown; role?: unknown; active?: unknown; phone?: unknown };
-
-function isExportedUser(value: unknown): value is WireExportUser {
-  return isObject(value) && isId(value.id);
-}
+type WireExportUser = WireUser & { active?: unknown };
 
 function toExported(user: WireExportUser, phones: Map<number, string[]> | undefined): ExportedUser {
-  const role = user.role === 'agent' || user.role === 'admin' ? user.role : 'end-user';
-  const primary = typeof user.phone === 'string' && user.phone !== '' ? [user.phone] : [];
+  // toUser reads every field defensively (the export's users are as unchecked as any answer).
+  const { id, name, role, phone } = toUser(user);
+  const primary = phone ? [phone] : [];
   return {
-    id: user.id,
-    name: typeof user.name === 'string' || typeof user.name === 'number' ? String(user.name) : '',
+    id,
+    name,
     role,
     // Only a deleted user says false; a missing field is taken as active.
     active: user.active !== false,
