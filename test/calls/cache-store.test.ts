@@ -16,10 +16,11 @@ import {
   REDIS_OPERATION_TIMEOUT_MS,
 } from '../../src/calls/cache-store.ts';
 import { CallerLookup } from '../../src/calls/caller-lookup.ts';
-import type { HelpdeskPort, HelpdeskUser } from '../../src/calls/ports.ts';
+import type { HelpdeskUser } from '../../src/calls/ports.ts';
 import { Secret } from '../../src/util/secret.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis-server.ts';
+import { searchOnly } from '../support/search-only-helpdesk.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cti-cache-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -185,23 +186,7 @@ const ERIKA: HelpdeskUser = { id: 7, name: 'Erika Mustermann', role: 'end-user' 
 /** CallerLookup over `cache`, with a helpdesk that knows ERIKA under every number. */
 function lookupOver(cache: CallerCache<never>) {
   const logs = captureLogs();
-  const searches: string[] = [];
-  const unused = () => Promise.reject(new Error('not used by CallerLookup'));
-  const helpdesk: HelpdeskPort = {
-    findUsersByPhone: async (e164) => {
-      searches.push(e164);
-      return e164.endsWith('0') ? [] : [ERIKA];
-    },
-    openCallTicket: unused,
-    createEndUser: unused,
-    addPrivateComment: unused,
-    addPrivateComments: unused,
-    ticketsAfterCall: unused,
-    getUser: unused,
-    addPhoneIdentity: unused,
-    uploadFile: unused,
-    findCallTicket: unused,
-  };
+  const { helpdesk, searches } = searchOnly(async (e164) => (e164.endsWith('0') ? [] : [ERIKA]));
   const lookup = new CallerLookup({
     helpdesk,
     cache: cache.keyv,

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Keyv from 'keyv';
 import { CallerLookup, type LocalPhoneDirectory } from '../../src/calls/caller-lookup.ts';
-import type { HelpdeskPort, HelpdeskUser } from '../../src/calls/ports.ts';
+import type { HelpdeskUser } from '../../src/calls/ports.ts';
 import { captureLogs } from '../support/log-capture.ts';
+import { searchOnly } from '../support/search-only-helpdesk.ts';
 
 const ERIKA: HelpdeskUser = { id: 20, name: 'Erika Mustermann', role: 'end-user' };
 
@@ -22,23 +23,7 @@ function directory(entries: Record<string, Array<{ id: number; name: string }>>)
 
 function setup(dir: LocalPhoneDirectory) {
   const logs = captureLogs();
-  const searches: string[] = [];
-  const unused = () => Promise.reject(new Error('not part of a lookup'));
-  const helpdesk: HelpdeskPort = {
-    findUsersByPhone: async (e164) => {
-      searches.push(e164);
-      return e164 === '+4930123456' ? [ERIKA] : [];
-    },
-    openCallTicket: unused,
-    createEndUser: unused,
-    addPrivateComment: unused,
-    addPrivateComments: unused,
-    ticketsAfterCall: unused,
-    getUser: unused,
-    addPhoneIdentity: unused,
-    uploadFile: unused,
-    findCallTicket: unused,
-  };
+  const { helpdesk, searches } = searchOnly(async (e164) => (e164 === '+4930123456' ? [ERIKA] : []));
   const cache = new Keyv();
   const lookup = new CallerLookup({
     helpdesk,

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Keyv from 'keyv';
 import { CallerLookup } from '../../src/calls/caller-lookup.ts';
-import type { HelpdeskPort, HelpdeskUser } from '../../src/calls/ports.ts';
+import type { HelpdeskUser } from '../../src/calls/ports.ts';
 import { captureLogs } from '../support/log-capture.ts';
+import { searchOnly } from '../support/search-only-helpdesk.ts';
 
 const ERIKA: HelpdeskUser = { id: 20, name: 'Erika Mustermann', role: 'end-user' };
 const MAX: HelpdeskUser = { id: 23, name: 'Max Mustermann', role: 'end-user' };
@@ -11,28 +12,6 @@ const MARIA: HelpdeskUser = { id: 24, name: 'Maria Mustermann', role: 'end-user'
 const ANNA: HelpdeskUser = { id: 2, name: 'Anna Agent', role: 'agent' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Only the search matters here; the rest of the port must not be touched. */
-function searchOnly(search: (e164: string) => Promise<HelpdeskUser[]>) {
-  const searches: string[] = [];
-  const unused = () => Promise.reject(new Error('not part of a lookup'));
-  const helpdesk: HelpdeskPort = {
-    findUsersByPhone: (e164) => {
-      searches.push(e164);
-      return search(e164);
-    },
-    openCallTicket: unused,
-    createEndUser: unused,
-    addPrivateComment: unused,
-    addPrivateComments: unused,
-    ticketsAfterCall: unused,
-    getUser: unused,
-    addPhoneIdentity: unused,
-    uploadFile: unused,
-    findCallTicket: unused,
-  };
-  return { helpdesk, searches };
-}
 
 function book(entries: Record<string, HelpdeskUser[]>, delayMs = 0) {
   return async (e164: string) => {
