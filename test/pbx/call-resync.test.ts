@@ -504,7 +504,12 @@ test('CallResync: one run at a time; a failed run is logged at WARN and the next
 });
 
 test('after the first sync, calls restored from the journal and gone from the PBX are ended, whenever FullyBooted came', async (t) => {
-  const pbx = await startFakePbx({ users: { bridge: TEST_SECRETS.amiSecret } });
+  // One message per event-loop turn: the login's Response and FullyBooted arrive in two reads, so
+  // FullyBooted is parsed after the link is up (as Asterisk's two writes often arrive).
+  const pbx = await startFakePbx({
+    users: { bridge: TEST_SECRETS.amiSecret },
+    splitWrites: { seed: 1, maxPieces: 1 },
+  });
   const logs = captureLogs();
   const model = new HandlerModel();
   const ami = client(pbx, logs.logger, 1_000);
