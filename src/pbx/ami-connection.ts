@@ -43,9 +43,8 @@ export class AmiConnection {
   #socket: Socket | undefined;
   #nextId = 1;
   #closedError: AmiError | undefined;
-  /** Messages read but not dispatched yet (after a yieldAfter event), and the next one's index. */
-  #held: AmiMessage[] = [];
-  #heldAt = 0;
+  /** Messages read but not dispatched yet (after a yieldAfter event), and their turn. */
+  #held: AmiMessage[] | undefined;
   #resume: NodeJS.Immediate | undefined;
   readonly closed: Promise<AmiError>;
   #markClosed!: (error: AmiError) => void;
@@ -86,11 +85,11 @@ export class AmiConnection {
           socket.off('error', fail);
           resolve(this.#parser.banner);
         }
-        if (this.#resume) {
+        if (this.#held) {
           for (const message of messages) this.#held.push(message);
           return;
         }
-        this.#dispatchAll(messages, 0);
+        this.#dispatchAll(messages);
       });
       socket.on('error', () => {});
       socket.on('close', () => {
@@ -141,38 +140,31 @@ export class AmiConnection {
     this.#close(reason);
   }
 
-  /** Dispatches messages[from…] in order, holding the rest back after a yieldAfter event. */
-  #dispatchAll(messages: AmiMessage[], from: number): void {
+  /** Dispatches messages in order, holding the rest back after a yieldAfter event. */
+  #dispatchAll(messages: AmiMessage[]): void {
     const yieldAfter = this.#options.yieldAfter;
-    for (let i = from; i < messages.length; i++) {
+    for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
       this.#dispatch(message);
       if (yieldAfter && i + 1 < messages.length && message.kind === 'event' && yieldAfter(message)) {
-        this.#held = messages;
-        this.#heldAt = i + 1;
-        this.#resume = setImmediate(() => {
-          this.#resume = undefined;
-          const held = this.#held;
-          const at = this.#heldAt;
-          this.#held = [];
-          this.#heldAt = 0;
-          this.#dispatchAll(held, at);
-        });
+        this.#held = messages.slice(i + 1);
+        this.#resume = setImmediate(() => this.#dispatchAll(this.#takeHeld()));
         return;
       }
     }
   }
 
-  #flushHeld(): void {
-    if (!this.#resume) return;
+  #takeHeld(): AmiMessage[] {
     clearImmediate(this.#resume);
     this.#resume = undefined;
-    const held = this.#held;
-    const at = this.#heldAt;
-    this.#held = [];
-    this.#heldAt = 0;
-    // Closing: no more yielding, every message goes now.
-    for (let i = at; i < held.length; i++) this.#dispatch(held[i]!);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    return held;
+  }
+
+  /** Closing: every message held back goes now, without yielding. */
+  #flushHeld(): void {
+    for (const message of this.#takeHeld()) this.#dispatch(message);
   }
 
   #dispatch(message: AmiMessage): void {

@@ -74,7 +74,8 @@ test('yieldAfter: the work an AgentConnect starts runs before the rest of its re
   await until(2 + names.length);
   assert.deepEqual(seen, ['AgentConnect', 'pop', ...names]);
 
-  // A read that arrives while the rest of an earlier one is held queues behind it.
+  // Two writes: when they arrive as two reads while the first one's rest is held, the second
+  // queues behind it; loopback often joins them into one read. The order must hold either way.
   seen.length = 0;
   socket.write([agentConnect, after[0]!].join(''));
   socket.write(after[1]!);
