@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../log/logger.ts';
 import type { CallJournal, JournaledCall } from './call-journal.ts';
@@ -8,6 +7,7 @@ import { parseCallerNumber } from './caller-number.ts';
 import type { CallAbandoned, CallAnswered, CallEnded, CallEvent, CallQueued } from './events.ts';
 import type { CallRecordingsPort, Directory, HelpdeskPort } from './ports.ts';
 import type { UnknownCallerStrategy } from './requester.ts';
+import { DEFAULT_RETRY, type RetryPolicy, retryDelay, waitUnlessStopping } from './retry-wait.ts';
 import { type OpenedTicket, type TicketCall, TicketOpener } from './ticket-opener.ts';
 import type { TicketTemplates } from './ticket-text.ts';
 import { WrapUpBatcher } from './wrap-up-batch.ts';
@@ -34,15 +34,13 @@ export interface CallHandlerOptions {
   /** Calls tracked at most (default 10 000); the oldest is taken as over beyond it. */
   maxTrackedCalls?: number;
   /** Waits between tries of a ticket or wrap-up Zendesk did not take (default 2 s doubling to 5 min). */
-  retry?: { firstMs: number; maxMs: number };
+  retry?: RetryPolicy;
   /** How long a due wrap-up waits to share its Zendesk requests with others (default 3 s). */
   wrapUpBatchWindowMs?: number;
   /** Hears each call's outcome and pop latency (the daemon's metrics). */
   observer?: CallObserver;
 }
 
-/** Waits between tries of a ticket or wrap-up: 2 s, doubling up to 5 minutes. */
-const DEFAULT_RETRY = { firstMs: 2_000, maxMs: 300_000 };
 /** Far more calls than are ever up at once: beyond it, ends were lost (see #evictOldest). */
 const MAX_TRACKED_CALLS = 10_000;
 
@@ -65,9 +63,11 @@ export class CallHandler {
   #accepting = true;
   readonly #wrapUps: WrapUpBatcher;
   readonly #tickets: TicketOpener;
+  readonly #retry: RetryPolicy;
 
   constructor(options: CallHandlerOptions) {
     this.#o = options;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#log = options.logger.child('calls');
     this.#wrapUps = new WrapUpBatcher(
       {
@@ -81,7 +81,7 @@ export class CallHandler {
     );
     this.#tickets = new TicketOpener({
       ...options,
-      retry: options.retry ?? DEFAULT_RETRY,
+      retry: this.#retry,
       journalWrite: (write, callId) => this.#journal(write, callId),
       stopping: this.#stopping.signal,
     });
@@ -346,7 +346,6 @@ export class CallHandler {
     const ticket = await call.ticket;
     const event = call.ended;
     if (!ticket || !event) return;
-    const retry = this.#o.retry ?? DEFAULT_RETRY;
     for (let attempt = 1; ; attempt++) {
       const saved = await this.#wrapUps.submit({
         callId: call.callId,
@@ -361,13 +360,7 @@ export class CallHandler {
         return;
       }
       if (this.#stopping.signal.aborted) return; // the journal replays it
-      try {
-        await sleep(Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1)), undefined, {
-          signal: this.#stopping.signal,
-        });
-      } catch {
-        return;
-      }
+      if (!(await waitUnlessStopping(retryDelay(this.#retry, attempt), this.#stopping.signal))) return;
     }
   }
 

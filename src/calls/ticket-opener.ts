@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.ts';
 import type { CallJournal } from './call-journal.ts';
 import type { CallObserver } from './call-observer.ts';
@@ -6,6 +5,7 @@ import type { LookupResult } from './caller-lookup.ts';
 import type { CallerNumber } from './caller-number.ts';
 import type { CallAnswered, CallEnded } from './events.ts';
 import { type Requester, type RequesterDeps, resolveRequester } from './requester.ts';
+import { type RetryPolicy, retryDelay, waitUnlessStopping } from './retry-wait.ts';
 import { renderTemplate, type TicketTemplates } from './ticket-text.ts';
 
 /** A replayed ticket still pops if the call is this recent and not known to be over. */
@@ -35,7 +35,7 @@ export interface TicketOpenerOptions extends RequesterDeps {
   journal?: Pick<CallJournal, 'ticketCreated' | 'ticketFailed'>;
   /** Writes to the journal without letting a failed write cost the call its ticket (the handler's). */
   journalWrite: (write: () => void, callId: string) => void;
-  retry: { firstMs: number; maxMs: number };
+  retry: RetryPolicy;
   /** Aborted when the handler stops: retries give up, the journal replays them. */
   stopping: AbortSignal;
 }
@@ -93,17 +93,13 @@ export class TicketOpener {
         checkFirst = true;
         if (attempt === 1) observer?.outcome('failed');
         journalWrite(() => journal?.ticketFailed(call.callId, (error as Error).message), call.callId);
-        const waitMs = Math.min(retry.maxMs, retry.firstMs * 2 ** (attempt - 1));
+        const waitMs = retryDelay(retry, attempt);
         if (this.#o.stopping.aborted) {
           log.error('no ticket for this call yet; the journal keeps it for the next start', { err: error });
           return undefined;
         }
         log.error('no ticket for this call yet; trying again', { err: error, attempt, retryInMs: waitMs });
-        try {
-          await sleep(waitMs, undefined, { signal: this.#o.stopping });
-        } catch {
-          return undefined; // stopping: the journal replays it
-        }
+        if (!(await waitUnlessStopping(waitMs, this.#o.stopping))) return undefined; // the journal replays it
       }
     }
   }
