@@ -7,6 +7,7 @@ import { writeAdminRequest } from '../daemon/admin-requests.ts';
 import {
   type CopyRunRecord,
   RecordingJournal as Journal,
+  pendingCopy,
   RECORDING_STATES,
   type RecordingJournal,
   type RecordingState,
@@ -260,10 +261,6 @@ function actAsOwnerOf(file: string): void {
   if (uid === 0) return;
   process.setgid?.(gid);
   process.setuid?.(uid);
-}
-
-function pendingCopy(counts: Record<RecordingState, number>): number {
-  return counts.recorded + counts.attached;
 }
 
 function describeRun(run: CopyRunRecord): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
+import { DEFAULT_LISTEN } from '../ops/listen-address.ts';
 import {
   absolutePath,
   cacheStore,
@@ -279,12 +280,12 @@ const loggingSchema = z
 const operationsSchema = z
   .strictObject({
     address: ipAddress()
-      .default('127.0.0.1')
+      .default(DEFAULT_LISTEN.address)
       .describe(
         'Address of the health, metrics and status listener. It has no authentication: keep it on loopback or behind a firewall.',
       ),
     port: int(0, 65535)
-      .default(9464)
+      .default(DEFAULT_LISTEN.port)
       .describe(
         'Port of that listener (`/healthz`, `/readyz`, `/metrics`, `/status`); 0 picks a free one. `cti-bridge run --listen` wins over both keys.',
       ),

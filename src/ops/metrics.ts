@@ -4,6 +4,7 @@ import { RECORDING_STATES } from '../recordings/recording-journal.ts';
 import type { ZendeskResult } from '../zendesk/zendesk-http.ts';
 import type { IntegrationSnapshot } from './integration-snapshot.ts';
 import { readiness } from './readiness.ts';
+import { statusLabel } from './zendesk-health.ts';
 
 /** The hooks an integration feeds; the daemon's metrics implement them. */
 export interface IntegrationMetrics {
@@ -108,7 +109,7 @@ export class BridgeMetrics implements IntegrationMetrics {
   }
 
   zendeskResult(result: Omit<ZendeskResult, 'lane'>): void {
-    const status = String(result.status ?? result.errorCode ?? 'no answer');
+    const status = String(statusLabel(result));
     this.#requests.inc({ endpoint: result.endpoint, status });
     if (result.status === 429) this.#rateLimited.inc();
     this.#duration.observe({ endpoint: result.endpoint }, result.durationMs / 1000);

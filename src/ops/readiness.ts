@@ -23,7 +23,8 @@ export function readiness(running: boolean, snapshot: IntegrationSnapshot | unde
       reason: `AMI link to ${snapshot.ami.address} is ${snapshot.ami.state}, not logged in`,
     });
   }
-  if (snapshot.sync.state !== 'ok' && snapshot.sync.matched === undefined) {
+  // `matched` is set by every good sync: a later failed one leaves the last good result in use.
+  if (snapshot.sync.matched === undefined) {
     notReady.push({
       check: 'sync',
       reason:

@@ -1,5 +1,5 @@
 import type { UnmatchedReport } from '../directory/directory-snapshot.ts';
-import type { RecordingState } from '../recordings/recording-journal.ts';
+import { pendingCopy, type RecordingState } from '../recordings/recording-journal.ts';
 import type { RecentError } from './error-ring.ts';
 import type { IntegrationSnapshot } from './integration-snapshot.ts';
 import type { Readiness } from './readiness.ts';
@@ -79,9 +79,7 @@ export function statusReport(input: StatusInputs): StatusReport {
     pending: s
       ? {
           ...s.pending,
-          ...(s.recordings
-            ? { recordingsToCopy: s.recordings.states.recorded + s.recordings.states.attached }
-            : {}),
+          ...(s.recordings ? { recordingsToCopy: pendingCopy(s.recordings.states) } : {}),
         }
       : null,
     recordings: s?.recordings ? recordingsPart(s.recordings) : null,

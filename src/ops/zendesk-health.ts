@@ -21,6 +21,11 @@ function zendeskAnswered(result: Pick<ZendeskResult, 'status'>): boolean {
   return status < 500 && status !== 401 && status !== 403 && status !== 429;
 }
 
+/** The HTTP status, else the network error code: how metrics and status name a request's end. */
+export function statusLabel(result: Pick<ZendeskResult, 'status' | 'errorCode'>): number | string {
+  return result.status ?? result.errorCode ?? 'no answer';
+}
+
 /** The last Zendesk request and the last one that failed: the `zendesk` readiness check. */
 export class ZendeskHealth {
   readonly #now: () => number;
@@ -34,7 +39,7 @@ export class ZendeskHealth {
   record(result: ZendeskResult): void {
     const outcome: ZendeskOutcome = {
       endpoint: result.endpoint,
-      status: result.status ?? result.errorCode ?? 'no answer',
+      status: statusLabel(result),
       ok: zendeskAnswered(result),
       at: this.#now(),
     };

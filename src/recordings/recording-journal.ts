@@ -20,6 +20,11 @@ export const RECORDING_STATES: readonly RecordingState[] = [
   'failed',
 ];
 
+/** Recordings the next copy run takes to the share: complete, not copied yet. */
+export function pendingCopy(counts: Record<RecordingState, number>): number {
+  return counts.recorded + counts.attached;
+}
+
 /** What the ticket comment says about the call. */
 export interface RecordingFacts {
   queue: string;
