@@ -453,13 +453,17 @@ const CASES: Record<string, Case> = {
   },
   'sudo cti-bridge status': {
     run: async (_t, cmd) => {
-      assert.match(ok(await sh(cmd)).stdout, /main/);
+      const { stdout } = ok(await sh(cmd));
+      assert.match(stdout, /main/);
+      assert.match(stdout, /^profile main \(/m, 'the running profile, as the doc says');
+      assert.match(stdout, /^AMI +\S/m);
     },
   },
   'sudo cti-bridge status --json': {
     run: async (_t, cmd) => {
-      const status = JSON.parse(ok(await sh(cmd)).stdout) as unknown;
+      const status = JSON.parse(ok(await sh(cmd)).stdout) as { profile?: { name?: string } } | null;
       assert.match(JSON.stringify(status), /"main"/);
+      assert.equal(status?.profile?.name, 'main');
     },
   },
   'curl -fsS http://127.0.0.1:9464/readyz': {
