@@ -40,6 +40,32 @@ async function stopped(daemon: DaemonProcess): Promise<{ code: number | string; 
   return { code, at: process.hrtime.bigint() };
 }
 
+/**
+ * An idle daemon (one inactive profile) reporting to a fresh notify socket, both cleaned up after
+ * the test: the set-up of the tests that need no PBX or Zendesk.
+ */
+async function idleDaemon(
+  t: { after(fn: () => unknown): void },
+  label: string,
+  env: Record<string, string>,
+  options: { abstract?: boolean; nodeArgs?: string[]; stdin?: boolean } = {},
+) {
+  const socket = await startNotifySocket(options.abstract ? { abstract: true } : {});
+  const config = tempConfigDir();
+  t.after(async () => {
+    await socket.close();
+    config.remove();
+  });
+  config.write('main', profileYaml());
+  const daemon = startDaemonProcess(config.dir, label, {
+    env: { NOTIFY_SOCKET: socket.address, ...env },
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    ...(options.stdin ? { stdin: true } : {}),
+  });
+  t.after(() => daemon.child.kill('SIGKILL'));
+  return { socket, daemon };
+}
+
 test('Type=notify: STATUS while the start-up sync runs, READY=1 only after it, WATCHDOG=1 at half the interval, STOPPING=1 before exit', {
   skip,
 }, async (t) => {
@@ -124,17 +150,12 @@ test('Type=notify: STATUS while the start-up sync runs, READY=1 only after it, W
 test('idle daemon, abstract-namespace socket: READY=1 with STATUS=idle at once; STOPPING=1 on SIGTERM', {
   skip,
 }, async (t) => {
-  const socket = await startNotifySocket({ abstract: true });
-  const config = tempConfigDir();
-  t.after(async () => {
-    await socket.close();
-    config.remove();
-  });
-  config.write('main', profileYaml());
-  const daemon = startDaemonProcess(config.dir, 'cti-bridge run (idle, abstract socket)', {
-    env: { NOTIFY_SOCKET: socket.address, WATCHDOG_USEC: '1000000' },
-  });
-  t.after(() => daemon.child.kill('SIGKILL'));
+  const { socket, daemon } = await idleDaemon(
+    t,
+    'cti-bridge run (idle, abstract socket)',
+    { WATCHDOG_USEC: '1000000' },
+    { abstract: true },
+  );
   await waitFor(() => socket.with('READY', '1').length > 0, 'READY=1', 15_000);
   assert.match(socket.address, /^@/);
   const ready = socket.with('READY', '1')[0]!;
@@ -150,17 +171,10 @@ test('idle daemon, abstract-namespace socket: READY=1 with STATUS=idle at once; 
 });
 
 test('WATCHDOG_PID of another process: READY=1 and STATUS, but no pings', { skip }, async (t) => {
-  const socket = await startNotifySocket();
-  const config = tempConfigDir();
-  t.after(async () => {
-    await socket.close();
-    config.remove();
+  const { socket, daemon } = await idleDaemon(t, 'cti-bridge run (WATCHDOG_PID not ours)', {
+    WATCHDOG_USEC: '1000000',
+    WATCHDOG_PID: '1',
   });
-  config.write('main', profileYaml());
-  const daemon = startDaemonProcess(config.dir, 'cti-bridge run (WATCHDOG_PID not ours)', {
-    env: { NOTIFY_SOCKET: socket.address, WATCHDOG_USEC: '1000000', WATCHDOG_PID: '1' },
-  });
-  t.after(() => daemon.child.kill('SIGKILL'));
   await waitFor(() => socket.with('READY', '1').length > 0, 'READY=1', 15_000);
   await sleep(2_500); // five ping periods of 500 ms
   assert.equal(socket.with('WATCHDOG').length, 0);
@@ -223,19 +237,12 @@ test('NOTIFY_SOCKET unset: systemd-notify never runs, whatever WATCHDOG_USEC say
 test('event loop blocked: the pings stop (WARN once) and come back when it is healthy', {
   skip,
 }, async (t) => {
-  const socket = await startNotifySocket();
-  const config = tempConfigDir();
-  t.after(async () => {
-    await socket.close();
-    config.remove();
-  });
-  config.write('main', profileYaml());
-  const daemon = startDaemonProcess(config.dir, 'cti-bridge run (event loop stalls)', {
-    env: { NOTIFY_SOCKET: socket.address, WATCHDOG_USEC: '2000000' },
-    nodeArgs: ['--import', STALL_PRELOAD],
-    stdin: true,
-  });
-  t.after(() => daemon.child.kill('SIGKILL'));
+  const { socket, daemon } = await idleDaemon(
+    t,
+    'cti-bridge run (event loop stalls)',
+    { WATCHDOG_USEC: '2000000' },
+    { nodeArgs: ['--import', STALL_PRELOAD], stdin: true },
+  );
   await waitFor(() => socket.with('READY', '1').length > 0, 'READY=1', 15_000);
   await waitFor(() => socket.with('WATCHDOG', '1').length >= 3, 'pings before the stall', 10_000);
 
