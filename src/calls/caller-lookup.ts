@@ -88,12 +88,7 @@ export class CallerLookup {
     // A user created or learnt while this search ran (`remember`) is newer than the search's index.
     const meanwhile = await this.#readCache(e164);
     if (meanwhile?.kind === 'known') return meanwhile;
-    if (none === 'ambiguous') {
-      this.#log.warn('several Zendesk users have this number; caller treated as unknown', {
-        callId,
-        userIds: endUsers.map((u) => u.id),
-      });
-    }
+    if (none === 'ambiguous') this.#warnAmbiguous(callId, endUsers);
     await this.#writeCache(e164, { none }, this.#options.negativeTtlMs);
     return { kind: 'unknown', reason: none, cached: false };
   }
@@ -102,11 +97,16 @@ export class CallerLookup {
     if (users.length === 1)
       return { kind: 'known', userId: users[0]!.id, name: users[0]!.name, cached: true };
     if (users.length === 0) return { kind: 'unknown', reason: 'not found', cached: true };
+    this.#warnAmbiguous(callId, users);
+    return { kind: 'unknown', reason: 'ambiguous', cached: true };
+  }
+
+  /** The STARFACE FAQ's first case: which user the caller is, nobody can tell (docs/admin.md). */
+  #warnAmbiguous(callId: string, users: ReadonlyArray<{ id: number }>): void {
     this.#log.warn('several Zendesk users have this number; caller treated as unknown', {
       callId,
       userIds: users.map((u) => u.id),
     });
-    return { kind: 'unknown', reason: 'ambiguous', cached: true };
   }
 
   async #readCache(e164: string): Promise<LookupResult | undefined> {

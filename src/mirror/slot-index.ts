@@ -30,17 +30,8 @@ export class SlotIndex {
 
   /** The row of `key`, or -1. */
   get(key: number): number {
-    const slots = this.#slots;
-    for (
-      let i = hash(key) & this.#mask, probes = 0;
-      probes <= this.#mask;
-      i = (i + 1) & this.#mask, probes++
-    ) {
-      const slot = slots[i]!;
-      if (slot === 0) return -1;
-      if (slot > 0 && this.#keyOf(slot - 1) === key) return slot - 1;
-    }
-    return -1;
+    const at = this.#slotOf(key);
+    return at < 0 ? -1 : this.#slots[at]! - 1;
   }
 
   /** Points `key` at `row`, replacing what it pointed at. */
@@ -74,6 +65,15 @@ export class SlotIndex {
   }
 
   delete(key: number): void {
+    const at = this.#slotOf(key);
+    if (at < 0) return;
+    this.#slots[at] = -1;
+    this.#live--;
+    this.#tombstones++;
+  }
+
+  /** The slot holding `key`, or -1: probes past tombstones up to the first empty slot. */
+  #slotOf(key: number): number {
     const slots = this.#slots;
     for (
       let i = hash(key) & this.#mask, probes = 0;
@@ -81,14 +81,10 @@ export class SlotIndex {
       i = (i + 1) & this.#mask, probes++
     ) {
       const slot = slots[i]!;
-      if (slot === 0) return;
-      if (slot > 0 && this.#keyOf(slot - 1) === key) {
-        slots[i] = -1;
-        this.#live--;
-        this.#tombstones++;
-        return;
-      }
+      if (slot === 0) return -1;
+      if (slot > 0 && this.#keyOf(slot - 1) === key) return i;
     }
+    return -1;
   }
 
   /** Grows (or just sweeps tombstones) so that at most half the slots are taken afterwards. */
