@@ -319,3 +319,29 @@ test('an export without sideloaded identities: the primary numbers, and one WARN
     ['the user export came without sideloaded identities; only each user’s primary number is mirrored'],
   );
 });
+
+test('a poll whose cursor Zendesk refuses (400): everything is loaded again, the old copy answers meanwhile', async (t) => {
+  const m = await mirrorOnFake(t, {
+    timing: { pollMs: 5 },
+    // A stored number no country has (Zendesk takes it, the parser cannot): each load counts it once.
+    prepare: (zd) => zd.addUser({ name: 'Front desk', role: 'end-user', phone: '+999 1234567' }),
+  });
+  m.mirror.start();
+  await waitFor(() => m.mirror.state === 'ready', 'the load');
+  const erika = [m.zd.state.userByEmail('erika.mustermann@example.com')!.id];
+  const loadedBefore = m.exports().length;
+  m.zd.faults.next(400, { endpoint: EXPORT });
+  await waitFor(
+    () => m.logged(/phone directory mirror loaded again/).length === 1,
+    'the second load',
+    20_000,
+  );
+  assert.equal(m.logged(/refused the export cursor; loading everything again/).length, 1);
+  const refused = m.exports().findIndex((r, i) => i >= loadedBefore && r.status === 400);
+  assert.ok(refused >= loadedBefore, 'a poll was refused');
+  const reload = m.exports()[refused + 1]!;
+  assert.equal(reload.query.start_time, '0', 'the new load starts from the beginning, not from the cursor');
+  assert.equal(m.logged(/mirror loaded;/)[0]?.unreadableNumbers, 1);
+  assert.equal(m.logged(/loaded again/)[0]?.unreadableNumbers, 1, 'counted per load, not added up');
+  assert.deepEqual(ids(m.mirror.usersWith('+4930123456')), erika);
+});
