@@ -230,3 +230,8 @@ function grow<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(fr
   to.set(from as never);
   return to;
 }
+
+/** `+4930123456` → 4930123456; numbers beyond 15 digits (not E.164, not a safe integer) have none. */
+export function keyOf(e164: string): number | undefined {
+  return /^\+[1-9]\d{1,14}$/.test(e164) ? Number(e164.slice(1)) : undefined;
+}

@@ -4,7 +4,7 @@ import type { LocalPhoneDirectory } from '../calls/caller-lookup.ts';
 import { parseCallerNumber } from '../calls/caller-number.ts';
 import type { HelpdeskUser } from '../calls/ports.ts';
 import type { Logger } from '../log/logger.ts';
-import { PhoneBook } from './phone-book.ts';
+import { keyOf, PhoneBook } from './phone-book.ts';
 import { type ExportFrom, type ExportPage, ExportRefused, type UserExportPort } from './ports.ts';
 
 export interface MirrorTiming {
@@ -409,9 +409,4 @@ export class PhoneMirror implements LocalPhoneDirectory {
       await this.#loadWithRetries();
     }
   }
-}
-
-/** `+4930123456` → 4930123456; numbers beyond 15 digits (not E.164, not a safe integer) have none. */
-export function keyOf(e164: string): number | undefined {
-  return /^\+[1-9]\d{1,14}$/.test(e164) ? Number(e164.slice(1)) : undefined;
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PhoneBook } from '../../src/mirror/phone-book.ts';
-import { keyOf } from '../../src/mirror/phone-mirror.ts';
+import { keyOf, PhoneBook } from '../../src/mirror/phone-book.ts';
 import { captureLogs } from '../support/log-capture.ts';
 
 // The book logs nothing; the capture registers the suite's secret check for this file too.
